@@ -1,0 +1,57 @@
+"""NATS JetStream: connections and streams. Streams are created if missing,
+with file storage, no expiry and the configured number of replicas."""
+
+from __future__ import annotations
+
+import nats
+from nats.aio.client import Client
+from nats.js import JetStreamContext
+from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
+from nats.js.errors import NotFoundError
+
+from benefits_platform import logs
+
+log = logs.get("benefits.bus")
+
+MSG_ID = "Nats-Msg-Id"
+EXPECTED_LAST_SEQ = "Nats-Expected-Last-Sequence"
+POSITION_HEADER = "Benefits-Position"
+REQUEST_ID_HEADER = "Benefits-Request-Id"
+
+
+def stream_name(source: str) -> str:
+    return f"BENEFITS_{source.upper()}"
+
+
+def subject_prefix(source: str) -> str:
+    return f"benefits.{source}.v1"
+
+
+async def connect(url: str, name: str) -> Client:
+    return await nats.connect(
+        servers=[u.strip() for u in url.split(",") if u.strip()],
+        name=name,
+        max_reconnect_attempts=-1,
+        reconnect_time_wait=0.5,
+        connect_timeout=5,
+        allow_reconnect=True,
+    )
+
+
+async def ensure_stream(js: JetStreamContext, source: str, replicas: int) -> None:
+    name = stream_name(source)
+    config = StreamConfig(
+        name=name,
+        subjects=[f"{subject_prefix(source)}.>"],
+        retention=RetentionPolicy.LIMITS,
+        storage=StorageType.FILE,
+        discard=DiscardPolicy.OLD,
+        num_replicas=replicas,
+        duplicate_window=120.0,
+        allow_direct=True,
+    )
+    try:
+        await js.stream_info(name)
+    except NotFoundError:
+        await js.add_stream(config)
+        log.info("bus.stream_created", stream=name, replicas=replicas)

@@ -1,0 +1,137 @@
+import datetime
+
+from benefits_platform.protos.benefits.v1 import common_pb2 as _common_pb2
+from benefits_platform.protos.benefits.v1 import ledger_pb2 as _ledger_pb2
+from google.protobuf import any_pb2 as _any_pb2
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class EventEnvelope(_message.Message):
+    __slots__ = ("envelope_version", "source", "position", "event_id", "event_type", "aggregate_type", "aggregate_id", "aggregate_version", "effective_date", "recorded_at", "request_id", "actor", "prev_hash", "hash", "payload")
+    ENVELOPE_VERSION_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    POSITION_FIELD_NUMBER: _ClassVar[int]
+    EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    EVENT_TYPE_FIELD_NUMBER: _ClassVar[int]
+    AGGREGATE_TYPE_FIELD_NUMBER: _ClassVar[int]
+    AGGREGATE_ID_FIELD_NUMBER: _ClassVar[int]
+    AGGREGATE_VERSION_FIELD_NUMBER: _ClassVar[int]
+    EFFECTIVE_DATE_FIELD_NUMBER: _ClassVar[int]
+    RECORDED_AT_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    PREV_HASH_FIELD_NUMBER: _ClassVar[int]
+    HASH_FIELD_NUMBER: _ClassVar[int]
+    PAYLOAD_FIELD_NUMBER: _ClassVar[int]
+    envelope_version: int
+    source: str
+    position: int
+    event_id: str
+    event_type: str
+    aggregate_type: str
+    aggregate_id: str
+    aggregate_version: int
+    effective_date: str
+    recorded_at: _timestamp_pb2.Timestamp
+    request_id: str
+    actor: str
+    prev_hash: bytes
+    hash: bytes
+    payload: _any_pb2.Any
+    def __init__(self, envelope_version: _Optional[int] = ..., source: _Optional[str] = ..., position: _Optional[int] = ..., event_id: _Optional[str] = ..., event_type: _Optional[str] = ..., aggregate_type: _Optional[str] = ..., aggregate_id: _Optional[str] = ..., aggregate_version: _Optional[int] = ..., effective_date: _Optional[str] = ..., recorded_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., request_id: _Optional[str] = ..., actor: _Optional[str] = ..., prev_hash: _Optional[bytes] = ..., hash: _Optional[bytes] = ..., payload: _Optional[_Union[_any_pb2.Any, _Mapping]] = ...) -> None: ...
+
+class ProgramOpened(_message.Message):
+    __slots__ = ("program_id", "code", "fiscal_year", "name_zh", "name_en", "kind", "budget_fen", "standard_amount_fen", "per_member_annual_cap_fen", "eligibility")
+    PROGRAM_ID_FIELD_NUMBER: _ClassVar[int]
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    FISCAL_YEAR_FIELD_NUMBER: _ClassVar[int]
+    NAME_ZH_FIELD_NUMBER: _ClassVar[int]
+    NAME_EN_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    BUDGET_FEN_FIELD_NUMBER: _ClassVar[int]
+    STANDARD_AMOUNT_FEN_FIELD_NUMBER: _ClassVar[int]
+    PER_MEMBER_ANNUAL_CAP_FEN_FIELD_NUMBER: _ClassVar[int]
+    ELIGIBILITY_FIELD_NUMBER: _ClassVar[int]
+    program_id: str
+    code: str
+    fiscal_year: int
+    name_zh: str
+    name_en: str
+    kind: _ledger_pb2.ProgramKind
+    budget_fen: int
+    standard_amount_fen: int
+    per_member_annual_cap_fen: int
+    eligibility: _ledger_pb2.Eligibility
+    def __init__(self, program_id: _Optional[str] = ..., code: _Optional[str] = ..., fiscal_year: _Optional[int] = ..., name_zh: _Optional[str] = ..., name_en: _Optional[str] = ..., kind: _Optional[_Union[_ledger_pb2.ProgramKind, str]] = ..., budget_fen: _Optional[int] = ..., standard_amount_fen: _Optional[int] = ..., per_member_annual_cap_fen: _Optional[int] = ..., eligibility: _Optional[_Union[_ledger_pb2.Eligibility, _Mapping]] = ...) -> None: ...
+
+class ProgramClosed(_message.Message):
+    __slots__ = ("program_id", "code", "fiscal_year", "reason")
+    PROGRAM_ID_FIELD_NUMBER: _ClassVar[int]
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    FISCAL_YEAR_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    program_id: str
+    code: str
+    fiscal_year: int
+    reason: str
+    def __init__(self, program_id: _Optional[str] = ..., code: _Optional[str] = ..., fiscal_year: _Optional[int] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class PayoutPosted(_message.Message):
+    __slots__ = ("entry_id", "request_id", "member_id", "program_code", "fiscal_year", "amount_fen", "effective_date", "external_ref", "note", "postings", "body_digest")
+    ENTRY_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    PROGRAM_CODE_FIELD_NUMBER: _ClassVar[int]
+    FISCAL_YEAR_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FEN_FIELD_NUMBER: _ClassVar[int]
+    EFFECTIVE_DATE_FIELD_NUMBER: _ClassVar[int]
+    EXTERNAL_REF_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    POSTINGS_FIELD_NUMBER: _ClassVar[int]
+    BODY_DIGEST_FIELD_NUMBER: _ClassVar[int]
+    entry_id: str
+    request_id: str
+    member_id: str
+    program_code: str
+    fiscal_year: int
+    amount_fen: int
+    effective_date: str
+    external_ref: str
+    note: str
+    postings: _containers.RepeatedCompositeFieldContainer[_common_pb2.Posting]
+    body_digest: bytes
+    def __init__(self, entry_id: _Optional[str] = ..., request_id: _Optional[str] = ..., member_id: _Optional[str] = ..., program_code: _Optional[str] = ..., fiscal_year: _Optional[int] = ..., amount_fen: _Optional[int] = ..., effective_date: _Optional[str] = ..., external_ref: _Optional[str] = ..., note: _Optional[str] = ..., postings: _Optional[_Iterable[_Union[_common_pb2.Posting, _Mapping]]] = ..., body_digest: _Optional[bytes] = ...) -> None: ...
+
+class PayoutReversed(_message.Message):
+    __slots__ = ("entry_id", "request_id", "reverses_entry_id", "member_id", "program_code", "fiscal_year", "amount_fen", "effective_date", "reason", "note", "postings", "body_digest")
+    ENTRY_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    REVERSES_ENTRY_ID_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    PROGRAM_CODE_FIELD_NUMBER: _ClassVar[int]
+    FISCAL_YEAR_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FEN_FIELD_NUMBER: _ClassVar[int]
+    EFFECTIVE_DATE_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    POSTINGS_FIELD_NUMBER: _ClassVar[int]
+    BODY_DIGEST_FIELD_NUMBER: _ClassVar[int]
+    entry_id: str
+    request_id: str
+    reverses_entry_id: str
+    member_id: str
+    program_code: str
+    fiscal_year: int
+    amount_fen: int
+    effective_date: str
+    reason: _ledger_pb2.ReversalReason
+    note: str
+    postings: _containers.RepeatedCompositeFieldContainer[_common_pb2.Posting]
+    body_digest: bytes
+    def __init__(self, entry_id: _Optional[str] = ..., request_id: _Optional[str] = ..., reverses_entry_id: _Optional[str] = ..., member_id: _Optional[str] = ..., program_code: _Optional[str] = ..., fiscal_year: _Optional[int] = ..., amount_fen: _Optional[int] = ..., effective_date: _Optional[str] = ..., reason: _Optional[_Union[_ledger_pb2.ReversalReason, str]] = ..., note: _Optional[str] = ..., postings: _Optional[_Iterable[_Union[_common_pb2.Posting, _Mapping]]] = ..., body_digest: _Optional[bytes] = ...) -> None: ...

@@ -1,0 +1,118 @@
+"""A small SQL helper over sqlite3 and psycopg for the tables a service keeps
+beside its event store (relay checkpoints, projections). Statements are written
+with ``?`` placeholders and translated for PostgreSQL."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from benefits_platform.config import StoreConfig
+
+
+class Database:
+    def __init__(self, store: StoreConfig, sqlite_path: Path) -> None:
+        self.is_postgres = store.is_postgres
+        self._lock = threading.RLock()
+        if store.is_postgres:
+            import psycopg
+
+            self._pg = psycopg.connect(store.postgres_dsn, autocommit=False)
+            if store.postgres_schema:
+                with self._pg.cursor() as cur:
+                    cur.execute(f'CREATE SCHEMA IF NOT EXISTS "{store.postgres_schema}"')
+                    cur.execute(f'SET search_path TO "{store.postgres_schema}"')
+                self._pg.commit()
+        else:
+            sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+            self._sqlite = sqlite3.connect(
+                str(sqlite_path), check_same_thread=False, isolation_level=None, timeout=30
+            )
+            self._sqlite.execute("PRAGMA journal_mode=WAL")
+            self._sqlite.execute("PRAGMA synchronous=FULL")
+
+    def _sql(self, statement: str) -> str:
+        return statement.replace("?", "%s") if self.is_postgres else statement
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Cursor]:
+        """One transaction: everything inside commits together or not at all."""
+        with self._lock:
+            if self.is_postgres:
+                with self._pg.transaction(), self._pg.cursor() as cur:
+                    yield Cursor(self, cur)
+            else:
+                cur = self._sqlite.cursor()
+                cur.execute("BEGIN IMMEDIATE")
+                try:
+                    yield Cursor(self, cur)
+                except BaseException:
+                    cur.execute("ROLLBACK")
+                    raise
+                else:
+                    cur.execute("COMMIT")
+                finally:
+                    cur.close()
+
+    def close(self) -> None:
+        with self._lock:
+            if self.is_postgres:
+                self._pg.close()
+            else:
+                self._sqlite.close()
+
+
+class Cursor:
+    def __init__(self, db: Database, cur: Any) -> None:
+        self._db = db
+        self._cur = cur
+
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> Cursor:
+        self._cur.execute(self._db._sql(statement), tuple(params))
+        return self
+
+    def executemany(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
+        self._cur.executemany(self._db._sql(statement), [tuple(r) for r in rows])
+
+    def fetchone(self) -> Any:
+        return self._cur.fetchone()
+
+    def fetchall(self) -> list[Any]:
+        return list(self._cur.fetchall())
+
+
+class RelayCheckpoints:
+    """How far the outbox relay got: position in the store's log, the stream
+    sequence of that event, and its hash (the head of the hash chain)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        blob = "BYTEA" if db.is_postgres else "BLOB"
+        with db.transaction() as cur:
+            cur.execute(
+                "CREATE TABLE IF NOT EXISTS relay_checkpoints ("
+                " source TEXT PRIMARY KEY, position BIGINT NOT NULL,"
+                f" stream_seq BIGINT NOT NULL, hash {blob} NOT NULL, updated_at TEXT NOT NULL)"
+            )
+
+    def load(self, source: str) -> tuple[int, int, bytes] | None:
+        with self.db.transaction() as cur:
+            row = cur.execute(
+                "SELECT position, stream_seq, hash FROM relay_checkpoints WHERE source = ?",
+                (source,),
+            ).fetchone()
+        return None if row is None else (int(row[0]), int(row[1]), bytes(row[2]))
+
+    def save(self, source: str, position: int, stream_seq: int, hash_: bytes, now: str) -> None:
+        with self.db.transaction() as cur:
+            cur.execute(
+                "INSERT INTO relay_checkpoints (source, position, stream_seq, hash, updated_at)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (source) DO UPDATE SET"
+                " position = excluded.position, stream_seq = excluded.stream_seq,"
+                " hash = excluded.hash, updated_at = excluded.updated_at",
+                (source, position, stream_seq, hash_, now),
+            )

@@ -1,0 +1,1 @@
+"""Adapters: the event codec for the wire, the store and bus wiring."""

@@ -1,0 +1,407 @@
+"""The ledger's service layer.
+
+:class:`LedgerApplication` is the eventsourcing Application: it executes groups
+of commands against the in-memory :class:`LedgerBook` and saves every event of
+the group in one store transaction (group commit). :class:`CommandWriter` is the
+single asyncio writer in front of it: concurrent RPCs queue their commands and
+the writer takes whatever has queued up as the next group.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Union
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError, PersistenceError
+
+from benefits_platform import logs
+from benefits_platform.domain_errors import (
+    BatchRowError,
+    DomainError,
+    InvalidArgument,
+    NotFound,
+    Unavailable,
+)
+from ledger.domain import entries as E
+from ledger.domain.book import Draft, LedgerBook, check_replay
+from ledger.domain.commands import (
+    MAX_BATCH,
+    CloseProgram,
+    OpenProgram,
+    PostPayout,
+    ReversePayout,
+)
+from ledger.domain.programme import Programme, programme_id
+
+log = logs.get("ledger.application")
+
+Entry = E.Payout | E.Reversal
+
+
+@dataclass(frozen=True)
+class PostPayoutBatch:
+    rows: tuple[PostPayout, ...]
+
+    def validate(self) -> None:
+        if not self.rows:
+            raise InvalidArgument("payouts", "must hold at least one payout")
+        if len(self.rows) > MAX_BATCH:
+            raise InvalidArgument(
+                "payouts", f"must hold at most {MAX_BATCH} payouts, got {len(self.rows)}"
+            )
+        for index, row in enumerate(self.rows):
+            try:
+                row.validate()
+            except DomainError as error:
+                raise BatchRowError(index, error) from None
+
+
+Command = Union[OpenProgram, CloseProgram, PostPayout, PostPayoutBatch, ReversePayout]
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """An entry as the caller sees it: replayed when an earlier call recorded it."""
+
+    entry: Entry
+    replayed: bool
+
+
+@dataclass(frozen=True)
+class ProgrammeView:
+    programme: Programme
+    committed_fen: int
+    payout_count: int
+    reversal_count: int
+
+    @property
+    def remaining_fen(self) -> int:
+        return self.programme.budget_fen - self.committed_fen
+
+
+@dataclass(frozen=True)
+class MemberAccountView:
+    member_id: str
+    receipts: list[tuple[Programme, tuple[int, int, int]]]
+    stored_value_balance_fen: int
+    entry_count: int
+
+
+Result = Union[Recorded, list[Recorded], ProgrammeView, DomainError]
+
+
+def rows_of(command: Command) -> int:
+    return len(command.rows) if isinstance(command, PostPayoutBatch) else 1
+
+
+def is_exclusive(command: Command) -> bool:
+    """Programme commands change what the book's rules read: they run alone."""
+    return isinstance(command, OpenProgram | CloseProgram)
+
+
+class LedgerApplication(Application[UUID]):
+    name = "ledger"
+
+    def __init__(self, env: dict[str, str] | None = None) -> None:
+        super().__init__(env)
+        self.book = LedgerBook()
+        self.catch_up()
+
+    # -- the book -------------------------------------------------------------------
+
+    def catch_up(self, batch: int = 2000) -> int:
+        """Fold every event recorded after the book's position into the book."""
+        folded = 0
+        while True:
+            notifications = self.recorder.select_notifications(
+                start=self.book.position, limit=batch, inclusive_of_start=False
+            )
+            if not notifications:
+                return folded
+            for notification in notifications:
+                self.book.apply(self.mapper.to_domain_event(notification), notification.id)
+            folded += len(notifications)
+
+    # -- reads ----------------------------------------------------------------------
+
+    def programme_view(self, code: str, fiscal_year: int) -> ProgrammeView:
+        return self._view(self.book.programme(code, fiscal_year))
+
+    def programme_views(self, fiscal_year: int = 0) -> list[ProgrammeView]:
+        programmes = [
+            p for p in list(self.book.programmes.values())
+            if not fiscal_year or p.fiscal_year == fiscal_year
+        ]
+        programmes.sort(key=lambda p: (p.fiscal_year, p.code))
+        return [self._view(p) for p in programmes]
+
+    def _view(self, programme: Programme) -> ProgrammeView:
+        payouts, reversals = self.book.counts(programme.id)
+        return ProgrammeView(programme, self.book.committed(programme.id), payouts, reversals)
+
+    def entry(self, entry_id: UUID) -> Entry:
+        try:
+            found = self.repository.get(entry_id)
+        except AggregateNotFoundError:
+            raise NotFound(f"entry_id: no entry {entry_id}") from None
+        if not isinstance(found, E.Payout | E.Reversal):
+            raise NotFound(f"entry_id: no entry {entry_id}")
+        return found
+
+    def reversed_by(self, entry_id: UUID) -> UUID | None:
+        return self.book.maps.reversed_by.get(entry_id)
+
+    def member_account(self, member_id: str) -> MemberAccountView:
+        return MemberAccountView(
+            member_id,
+            self.book.member_receipts(member_id),
+            self.book.stored_value_balance(member_id),
+            len(self.book.member_entries.get(member_id, ())),
+        )
+
+    def member_entries(self, member_id: str, offset: int, limit: int) -> tuple[list[Entry], int]:
+        ids = self.book.entries_of(member_id)
+        page = [self.entry(entry_id) for entry_id in ids[offset : offset + limit]]
+        return page, len(ids)
+
+    # -- writes ---------------------------------------------------------------------
+
+    def execute(self, commands: Sequence[Command]) -> list[Result]:
+        """Execute validated commands as one group: one store transaction.
+
+        Each command succeeds or fails on its own. If the store refuses the
+        group because a request id was recorded meanwhile (an IntegrityError),
+        the group is run again knowing which ids exist.
+        """
+        try:
+            return self._execute(commands, known=None)
+        except IntegrityError:
+            known = self._existing(commands)
+            try:
+                return self._execute(commands, known=known)
+            except IntegrityError as error:
+                log.warning("ledger.group_conflict", commands=len(commands))
+                raise Unavailable(
+                    "the ledger was changed concurrently; retry with the same request id"
+                ) from error
+
+    def _execute(self, commands: Sequence[Command], known: set[UUID] | None) -> list[Result]:
+        draft = self.book.draft()
+        results: list[Result] = []
+        to_save: list[Any] = []
+        for command in commands:
+            try:
+                results.append(self._handle(command, draft, known, to_save))
+            except DomainError as error:
+                results.append(error)
+        to_save.extend(draft.entries)
+        if not to_save:
+            return results
+        try:
+            recordings = self.save(*to_save)
+        except IntegrityError:
+            raise
+        except PersistenceError as error:
+            log.error("ledger.store_failed", error=type(error).__name__)
+            # The commit may or may not have happened: the log decides.
+            self.catch_up()
+            raise Unavailable("the event store is unavailable; retry with the same request id") from error
+        for aggregate in to_save:
+            if isinstance(aggregate, Programme):
+                self.book.programmes[aggregate.id] = aggregate
+            else:
+                self.book.apply_entry(aggregate)
+        if recordings:
+            first = recordings[0].notification.id
+            if first != self.book.position + 1:
+                log.warning("ledger.log_gap", expected=self.book.position + 1, got=first)
+            self.book.position = recordings[-1].notification.id
+        return results
+
+    def _handle(
+        self, command: Command, draft: Draft, known: set[UUID] | None, to_save: list[Any]
+    ) -> Result:
+        if isinstance(command, PostPayout):
+            return self._post(command, draft, known)
+        if isinstance(command, PostPayoutBatch):
+            nested = draft.nested()
+            recorded = []
+            for index, row in enumerate(command.rows):
+                try:
+                    recorded.append(self._post(row, nested, known))
+                except DomainError as error:
+                    raise BatchRowError(index, error) from None
+            nested.merge_into_parent()
+            return recorded
+        if isinstance(command, ReversePayout):
+            return self._reverse(command, draft, known)
+        if isinstance(command, OpenProgram):
+            return self._open(command, to_save)
+        if isinstance(command, CloseProgram):
+            return self._close(command, to_save)
+        raise TypeError(f"unknown command {type(command).__name__}")
+
+    def _replay_of(
+        self, entry_id: UUID, draft: Draft, known: set[UUID] | None, check: bool
+    ) -> Entry | None:
+        """The entry already recorded (or pending in this group) under this id."""
+        pending = draft.pending_entry(entry_id)
+        if pending is not None:
+            return pending
+        if known is not None and entry_id not in known:
+            return None
+        if known is None and not check:
+            return None
+        try:
+            found = self.repository.get(entry_id)
+        except AggregateNotFoundError:
+            return None
+        return found if isinstance(found, E.Payout | E.Reversal) else None
+
+    def _post(self, cmd: PostPayout, draft: Draft, known: set[UUID] | None) -> Recorded:
+        entry_id = E.entry_id_for(cmd.request_id)
+        existing = self._replay_of(entry_id, draft, known, check=False)
+        if existing is None:
+            try:
+                return Recorded(draft.post_payout(cmd), replayed=False)
+            except DomainError:
+                # A retry of a payout that used the last of a budget or cap must
+                # replay, not be refused: look for it before refusing.
+                existing = self._replay_of(entry_id, draft, known, check=True)
+                if existing is None:
+                    raise
+        check_replay(existing, cmd.digest(), cmd.request_id)
+        return Recorded(existing, replayed=True)
+
+    def _reverse(self, cmd: ReversePayout, draft: Draft, known: set[UUID] | None) -> Recorded:
+        entry_id = E.entry_id_for(cmd.request_id)
+        existing = self._replay_of(entry_id, draft, known, check=False)
+        if existing is None:
+            target = cmd.parsed_entry_id
+            original = draft.pending_entry(target)
+            try:
+                if original is None:
+                    original = self.entry(target)
+                return Recorded(draft.reverse_payout(cmd, original), replayed=False)
+            except DomainError:
+                existing = self._replay_of(entry_id, draft, known, check=True)
+                if existing is None:
+                    raise
+        check_replay(existing, cmd.digest(), cmd.request_id)
+        return Recorded(existing, replayed=True)
+
+    def _open(self, cmd: OpenProgram, to_save: list[Any]) -> ProgrammeView:
+        pid = programme_id(cmd.code, cmd.fiscal_year)
+        existing = self.book.programmes.get(pid)
+        if existing is not None:
+            check_replay(existing, cmd.digest(), cmd.request_id or f"{cmd.code}:{cmd.fiscal_year}")
+            return self._view(existing)
+        programme = Programme(
+            code=cmd.code,
+            fiscal_year=cmd.fiscal_year,
+            name_zh=cmd.name_zh,
+            name_en=cmd.name_en,
+            kind=cmd.kind,
+            budget_fen=cmd.budget_fen,
+            standard_amount_fen=cmd.standard_amount_fen,
+            per_member_annual_cap_fen=cmd.per_member_annual_cap_fen,
+            member_groups=sorted(cmd.member_groups),
+            hardship_only=cmd.hardship_only,
+            request_id=cmd.request_id,
+            body_digest=cmd.digest(),
+        )
+        to_save.append(programme)
+        return ProgrammeView(programme, 0, 0, 0)
+
+    def _close(self, cmd: CloseProgram, to_save: list[Any]) -> ProgrammeView:
+        programme = copy.deepcopy(self.book.programme(cmd.code, cmd.fiscal_year))
+        programme.close(cmd.reason)
+        to_save.append(programme)
+        return self._view(programme)
+
+    def _existing(self, commands: Iterable[Command]) -> set[UUID]:
+        ids: list[UUID] = []
+        for command in commands:
+            if isinstance(command, PostPayout | ReversePayout):
+                ids.append(E.entry_id_for(command.request_id))
+            elif isinstance(command, PostPayoutBatch):
+                ids.extend(E.entry_id_for(row.request_id) for row in command.rows)
+        found = set()
+        for entry_id in ids:
+            if self.recorder.select_events(entry_id, limit=1):
+                found.add(entry_id)
+        return found
+
+
+class CommandWriter:
+    """The single writer: queues commands from concurrent RPCs and executes
+    whatever has queued up as one group, in a worker thread."""
+
+    def __init__(self, app: LedgerApplication, max_group_rows: int = 2000) -> None:
+        self.app = app
+        self.max_group_rows = max_group_rows
+        self.queue: asyncio.Queue[tuple[Command, asyncio.Future[Result]]] = asyncio.Queue()
+        self.committed = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._held: tuple[Command, asyncio.Future[Result]] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="ledger-writer")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+            self._task = None
+
+    async def submit(self, command: Command) -> Any:
+        future: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
+        self.queue.put_nowait((command, future))
+        result = await future
+        if isinstance(result, DomainError):
+            raise result
+        return result
+
+    def _next_group(self, first: tuple[Command, asyncio.Future[Result]]) -> list[tuple[Command, asyncio.Future[Result]]]:
+        group = [first]
+        if is_exclusive(first[0]):
+            return group
+        rows = rows_of(first[0])
+        while not self.queue.empty() and rows < self.max_group_rows:
+            item = self.queue.get_nowait()
+            if is_exclusive(item[0]) or rows + rows_of(item[0]) > self.max_group_rows:
+                self._held = item
+                break
+            group.append(item)
+            rows += rows_of(item[0])
+        return group
+
+    async def _run(self) -> None:
+        while True:
+            if self._held is not None:
+                first, self._held = self._held, None
+            else:
+                first = await self.queue.get()
+            group = self._next_group(first)
+            live = [(c, f) for c, f in group if not f.cancelled()]
+            if not live:
+                continue
+            try:
+                results = await asyncio.to_thread(self.app.execute, [c for c, _ in live])
+            except DomainError as error:
+                results = [error] * len(live)
+            except Exception as error:  # a server fault: fail the group, keep serving
+                log.exception("ledger.group_failed")
+                results = [Unavailable(f"the ledger could not record the request ({type(error).__name__}); retry with the same request id")] * len(live)
+            for (_command, future), result in zip(live, results, strict=True):
+                if not future.done():
+                    future.set_result(result)
+            self.committed.set()

@@ -1,0 +1,2 @@
+"""The ledger's domain: aggregates, events, rules. Standard library,
+eventsourcing.domain and the shared domain errors only."""

@@ -1,0 +1,162 @@
+"""Commands as plain values, validated field by field before any rule runs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from uuid import UUID
+
+from benefits_platform.domain_errors import InvalidArgument
+
+from . import values
+from .entries import digest
+from .programme import open_programme_digest, validate_open
+
+REVERSAL_REASONS = frozenset(
+    {
+        "DUPLICATE_PAYMENT",
+        "WRONG_AMOUNT",
+        "WRONG_MEMBER",
+        "INELIGIBLE",
+        "RETURNED_BY_BANK",
+        "FRAUD",
+        "OTHER",
+    }
+)
+MAX_BATCH = 10_000
+
+
+@dataclass(frozen=True)
+class OpenProgram:
+    code: str
+    fiscal_year: int
+    name_zh: str
+    name_en: str
+    kind: str
+    budget_fen: int
+    standard_amount_fen: int = 0
+    per_member_annual_cap_fen: int = 0
+    member_groups: tuple[str, ...] = ()
+    hardship_only: bool = False
+    request_id: str = ""
+
+    def validate(self) -> None:
+        validate_open(
+            code=self.code,
+            fiscal_year=self.fiscal_year,
+            name_zh=self.name_zh,
+            name_en=self.name_en,
+            kind=self.kind,
+            budget_fen=self.budget_fen,
+            standard_amount_fen=self.standard_amount_fen,
+            per_member_annual_cap_fen=self.per_member_annual_cap_fen,
+            member_groups=list(self.member_groups),
+        )
+        if self.request_id:
+            values.request_id(self.request_id)
+
+    def digest(self) -> str:
+        return open_programme_digest(
+            code=self.code,
+            fiscal_year=self.fiscal_year,
+            name_zh=self.name_zh,
+            name_en=self.name_en,
+            kind=self.kind,
+            budget_fen=self.budget_fen,
+            standard_amount_fen=self.standard_amount_fen,
+            per_member_annual_cap_fen=self.per_member_annual_cap_fen,
+            member_groups=sorted(self.member_groups),
+            hardship_only=self.hardship_only,
+        )
+
+
+@dataclass(frozen=True)
+class CloseProgram:
+    code: str
+    fiscal_year: int
+    reason: str = ""
+
+    def validate(self) -> None:
+        values.program_code(self.code, "code")
+        values.fiscal_year(self.fiscal_year)
+        values.text(self.reason, "reason")
+
+
+@dataclass(frozen=True)
+class PostPayout:
+    request_id: str
+    member_id: str
+    program_code: str
+    fiscal_year: int
+    amount_fen: int
+    effective_date: str
+    external_ref: str = ""
+    note: str = ""
+
+    def validate(self) -> None:
+        values.request_id(self.request_id)
+        values.member_id(self.member_id)
+        values.program_code(self.program_code)
+        values.fiscal_year(self.fiscal_year)
+        values.positive_amount(self.amount_fen)
+        date = values.iso_date(self.effective_date)
+        if date.year != self.fiscal_year:
+            raise InvalidArgument(
+                "effective_date",
+                f"must fall in fiscal year {self.fiscal_year}, got {self.effective_date}",
+            )
+        values.text(self.external_ref, "external_ref", 128)
+        values.text(self.note, "note")
+
+    def digest(self) -> str:
+        return digest(
+            "payout",
+            self.member_id,
+            self.program_code,
+            self.fiscal_year,
+            self.amount_fen,
+            self.effective_date,
+            self.external_ref,
+            self.note,
+        )
+
+
+@dataclass(frozen=True)
+class ReversePayout:
+    request_id: str
+    entry_id: str
+    reason: str
+    note: str = ""
+    parsed_entry_id: UUID = field(default=UUID(int=0), compare=False)
+
+    @classmethod
+    def of(cls, request_id: str, entry_id: str, reason: str, note: str = "") -> ReversePayout:
+        cmd = cls(request_id, entry_id, reason, note)
+        cmd.validate()
+        return cls(request_id, entry_id, reason, note, UUID(entry_id))
+
+    def validate(self) -> None:
+        values.request_id(self.request_id)
+        if not self.entry_id:
+            raise InvalidArgument("entry_id", "is required")
+        try:
+            UUID(self.entry_id)
+        except ValueError:
+            raise InvalidArgument("entry_id", "must be an entry id (a UUID)") from None
+        if self.reason not in REVERSAL_REASONS:
+            raise InvalidArgument(
+                "reason", "must be one of " + ", ".join(sorted(REVERSAL_REASONS))
+            )
+        values.text(self.note, "note")
+
+    def digest(self) -> str:
+        return digest("reversal", str(UUID(self.entry_id)), self.reason, self.note)
+
+
+@dataclass(frozen=True)
+class GetProgramQuery:
+    code: str
+    fiscal_year: int
+
+    def validate(self) -> None:
+        values.program_code(self.code, "code")
+        values.fiscal_year(self.fiscal_year)

@@ -1,0 +1,1 @@
+"""Entrypoints: the gRPC servicer, its converters, and the server factory."""

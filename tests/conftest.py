@@ -1,0 +1,88 @@
+"""Fixtures: real nats-server, real PostgreSQL, real gRPC on loopback."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import grpc
+import pytest
+
+from benefits_platform import logs
+from benefits_platform.config import ServiceConfig, StoreConfig
+from benefits_platform.protos.benefits.v1 import ledger_pb2_grpc
+from ledger.entrypoints.server import LedgerServer, create_server
+from tests.support import NatsServer, PostgresServer, postgres_server
+
+logs.configure("WARNING")
+
+_db_names = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def pg() -> Iterator[PostgresServer]:
+    with postgres_server() as server:
+        yield server
+
+
+@pytest.fixture
+def nats_server(tmp_path: Path) -> Iterator[NatsServer]:
+    server = NatsServer(tmp_path / "nats").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> StoreConfig:
+    """Each test that takes this fixture runs once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        return StoreConfig(kind="sqlite", sqlite_path=tmp_path / "ledger" / "events.sqlite")
+    pg: PostgresServer = request.getfixturevalue("pg")
+    dsn = pg.create_database(f"t{next(_db_names)}_{request.node.name[:20].lower()}".replace("[", "_").replace("]", "").replace("-", "_"))
+    return StoreConfig(kind="postgres", postgres_dsn=dsn)
+
+
+@pytest.fixture
+def ledger_config(tmp_path: Path, nats_server: NatsServer, store: StoreConfig) -> ServiceConfig:
+    return ServiceConfig(
+        service="ledger",
+        port=0,
+        data_dir=tmp_path,
+        nats_url=nats_server.url,
+        store=store,
+        shutdown_grace_seconds=0.5,
+    )
+
+
+@dataclass
+class RunningLedger:
+    server: LedgerServer
+    channel: grpc.aio.Channel
+    stub: ledger_pb2_grpc.LedgerServiceStub
+    config: ServiceConfig
+
+
+async def start_ledger(config: ServiceConfig) -> RunningLedger:
+    server = create_server(config)
+    await server.start()
+    await server.wait_ready()
+    channel = grpc.aio.insecure_channel(server.address)
+    return RunningLedger(server, channel, ledger_pb2_grpc.LedgerServiceStub(channel), config)
+
+
+async def stop_ledger(running: RunningLedger) -> None:
+    await running.channel.close()
+    await running.server.stop()
+
+
+@pytest.fixture
+async def ledger(ledger_config: ServiceConfig) -> AsyncIterator[RunningLedger]:
+    running = await start_ledger(ledger_config)
+    yield running
+    await stop_ledger(running)
+
+
+def restart_config(running: RunningLedger) -> ServiceConfig:
+    return replace(running.config, port=0)
