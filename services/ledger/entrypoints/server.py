@@ -130,9 +130,14 @@ def create_server(config: ServiceConfig) -> LedgerServer:
     return LedgerServer(config)
 
 
+async def serve(config: ServiceConfig) -> None:
+    # The grpc.aio server must be built inside the running event loop.
+    await run_until_signalled(create_server(config))
+
+
 def main() -> None:
     logs.configure()
-    asyncio.run(run_until_signalled(create_server(load_config("ledger"))))
+    asyncio.run(serve(load_config("ledger")))
 
 
 if __name__ == "__main__":
