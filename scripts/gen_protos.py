@@ -32,6 +32,7 @@ def generate(out_dir: Path) -> None:
     protos = sorted(str(p.relative_to(PROTO_ROOT)) for p in PROTO_ROOT.rglob("*.proto"))
     include = str(Path(grpc_tools.__file__).parent / "_proto")
     out_dir.mkdir(parents=True, exist_ok=True)
+    grpc_stub_plugin = Path(sys.executable).parent / "protoc-gen-mypy_grpc"
     args = [
         "protoc",
         f"-I{PROTO_ROOT}",
@@ -39,6 +40,9 @@ def generate(out_dir: Path) -> None:
         f"--python_out={out_dir}",
         f"--pyi_out={out_dir}",
         f"--grpc_python_out={out_dir}",
+        # typed stubs for the generated gRPC code (mypy-protobuf, pinned)
+        f"--plugin=protoc-gen-mypy_grpc={grpc_stub_plugin}",
+        f"--mypy_grpc_out={out_dir}",
         *protos,
     ]
     if protoc.main(args) != 0:
@@ -52,8 +56,12 @@ def generate(out_dir: Path) -> None:
 
 def same_tree(a: Path, b: Path) -> list[str]:
     diffs: list[str] = []
-    files_a = {p.relative_to(a) for p in a.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
-    files_b = {p.relative_to(b) for p in b.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
+    files_a = {
+        p.relative_to(a) for p in a.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+    }
+    files_b = {
+        p.relative_to(b) for p in b.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+    }
     for rel in sorted(files_a ^ files_b):
         diffs.append(f"only in one tree: {rel}")
     for rel in sorted(files_a & files_b):

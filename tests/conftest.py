@@ -40,7 +40,11 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> StoreConfig:
     if request.param == "sqlite":
         return StoreConfig(kind="sqlite", sqlite_path=tmp_path / "ledger" / "events.sqlite")
     pg: PostgresServer = request.getfixturevalue("pg")
-    dsn = pg.create_database(f"t{next(_db_names)}_{request.node.name[:20].lower()}".replace("[", "_").replace("]", "").replace("-", "_"))
+    dsn = pg.create_database(
+        f"t{next(_db_names)}_{request.node.name[:20].lower()}".replace("[", "_")
+        .replace("]", "")
+        .replace("-", "_")
+    )
     return StoreConfig(kind="postgres", postgres_dsn=dsn)
 
 

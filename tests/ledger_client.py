@@ -10,21 +10,44 @@ from tests.conftest import RunningLedger
 YEAR = 2026
 
 
-def open_request(code: str = "WINTER_WARMTH", budget: int = 10_000_000, cap: int = 0,
-                 kind: int = ledger_pb2.PROGRAM_KIND_AID, **extra: object) -> ledger_pb2.OpenProgramRequest:
+def open_request(
+    code: str = "WINTER_WARMTH",
+    budget: int = 10_000_000,
+    cap: int = 0,
+    kind: int = ledger_pb2.PROGRAM_KIND_AID,
+    **extra: object,
+) -> ledger_pb2.OpenProgramRequest:
     fields: dict[str, object] = {
-        "code": code, "fiscal_year": YEAR, "name_zh": "送温暖", "name_en": "Winter warmth",
-        "kind": kind, "budget_fen": budget, "per_member_annual_cap_fen": cap,
-        "request_id": f"open-{code}"}
+        "code": code,
+        "fiscal_year": YEAR,
+        "name_zh": "送温暖",
+        "name_en": "Winter warmth",
+        "kind": kind,
+        "budget_fen": budget,
+        "per_member_annual_cap_fen": cap,
+        "request_id": f"open-{code}",
+    }
     fields.update(extra)
     return ledger_pb2.OpenProgramRequest(**fields)  # type: ignore[arg-type]
 
 
-def payout(rid: str, member: str = "M1", amount: int = 200_000, code: str = "WINTER_WARMTH",
-           date: str = "2026-01-20", **extra: object) -> ledger_pb2.PostPayoutRequest:
+def payout(
+    rid: str,
+    member: str = "M1",
+    amount: int = 200_000,
+    code: str = "WINTER_WARMTH",
+    date: str = "2026-01-20",
+    **extra: object,
+) -> ledger_pb2.PostPayoutRequest:
     return ledger_pb2.PostPayoutRequest(
-        request_id=rid, member_id=member, program_code=code, fiscal_year=YEAR,
-        amount_fen=amount, effective_date=date, **extra)
+        request_id=rid,
+        member_id=member,
+        program_code=code,
+        fiscal_year=YEAR,
+        amount_fen=amount,
+        effective_date=date,
+        **extra,
+    )
 
 
 async def stream_messages(url: str, stream: str = "BENEFITS_LEDGER") -> list[bytes]:

@@ -54,8 +54,16 @@ class NatsServer:
     def start(self) -> NatsServer:
         self.store_dir.mkdir(parents=True, exist_ok=True)
         self.proc = subprocess.Popen(
-            [nats_server_binary(), "-js", "-a", "127.0.0.1", "-p", str(self.port),
-             "-sd", str(self.store_dir)],
+            [
+                nats_server_binary(),
+                "-js",
+                "-a",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-sd",
+                str(self.store_dir),
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -102,7 +110,7 @@ class PostgresServer:
         self.port = free_port()
         self.proc: subprocess.Popen[bytes] | None = None
         self.user = "bench"
-        self.password = "bench"  # noqa: S105 (a throw-away test server)
+        self.password = "bench"
 
     @property
     def dsn(self) -> str:
@@ -131,15 +139,48 @@ class PostgresServer:
         if run_as:
             os.chown(pwfile, run_as["user"], run_as["group"])  # type: ignore[arg-type]
         subprocess.run(
-            [_pg_bin("initdb"), "-D", str(data), "-U", self.user, "--pwfile", str(pwfile),
-             "-A", "scram-sha-256", "-E", "UTF8", "--no-sync"],
-            check=True, capture_output=True, cwd=self.base, **run_as,  # type: ignore[arg-type]
+            [
+                _pg_bin("initdb"),
+                "-D",
+                str(data),
+                "-U",
+                self.user,
+                "--pwfile",
+                str(pwfile),
+                "-A",
+                "scram-sha-256",
+                "-E",
+                "UTF8",
+                "--no-sync",
+            ],
+            check=True,
+            capture_output=True,
+            cwd=self.base,
+            **run_as,  # type: ignore[arg-type]
         )
         self.proc = subprocess.Popen(
-            [_pg_bin("postgres"), "-D", str(data), "-p", str(self.port), "-h", "127.0.0.1",
-             "-k", str(self.base), "-c", "fsync=off", "-c", "synchronous_commit=off",
-             "-c", "max_connections=200", "-c", "full_page_writes=off"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=self.base,
+            [
+                _pg_bin("postgres"),
+                "-D",
+                str(data),
+                "-p",
+                str(self.port),
+                "-h",
+                "127.0.0.1",
+                "-k",
+                str(self.base),
+                "-c",
+                "fsync=off",
+                "-c",
+                "synchronous_commit=off",
+                "-c",
+                "max_connections=200",
+                "-c",
+                "full_page_writes=off",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            cwd=self.base,
             **run_as,  # type: ignore[arg-type]
         )
         wait_port(self.port, 30)
@@ -152,8 +193,12 @@ class PostgresServer:
         deadline = time.monotonic() + 30
         while True:
             try:
-                with psycopg.connect(self.dsn.replace("/benefits", "/postgres"), autocommit=True) as conn:
-                    if not conn.execute("SELECT 1 FROM pg_database WHERE datname='benefits'").fetchone():
+                with psycopg.connect(
+                    self.dsn.replace("/benefits", "/postgres"), autocommit=True
+                ) as conn:
+                    if not conn.execute(
+                        "SELECT 1 FROM pg_database WHERE datname='benefits'"
+                    ).fetchone():
                         conn.execute("CREATE DATABASE benefits")
                     return
             except psycopg.OperationalError:

@@ -20,14 +20,27 @@ from benefits_platform.protos.benefits.v1 import events_pb2, ledger_pb2, ledger_
 from tests.ledger_client import open_request, payout, stream_messages
 from tests.support import free_port
 
-RETRYABLE = {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.CANCELLED}
+RETRYABLE = {
+    grpc.StatusCode.UNAVAILABLE,
+    grpc.StatusCode.DEADLINE_EXCEEDED,
+    grpc.StatusCode.CANCELLED,
+}
 
 
 def start_ledger_process(data_dir: Path, nats_url: str, port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "BENEFITS_DATA_DIR": str(data_dir), "BENEFITS_NATS_URL": nats_url,
-           "BENEFITS_LEDGER_PORT": str(port), "BENEFITS_LOG_LEVEL": "WARNING"}
-    return subprocess.Popen([sys.executable, "-m", "ledger.entrypoints.server"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {
+        **os.environ,
+        "BENEFITS_DATA_DIR": str(data_dir),
+        "BENEFITS_NATS_URL": nats_url,
+        "BENEFITS_LEDGER_PORT": str(port),
+        "BENEFITS_LOG_LEVEL": "WARNING",
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "ledger.entrypoints.server"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 async def wait_serving(address: str) -> None:
@@ -66,11 +79,13 @@ async def test_kill_9_mid_load_loses_and_duplicates_nothing(tmp_path, nats_serve
 
             async def client(worker: int) -> None:
                 for i in range(worker, total, 8):
-                    entry = await post_until_acknowledged(stub, payout(f"req-{i}", member=f"M{i % 37}", amount=100))
+                    entry = await post_until_acknowledged(
+                        stub, payout(f"req-{i}", member=f"M{i % 37}", amount=100)
+                    )
                     acked[entry.request_id] = entry.entry_id
 
             clients = asyncio.gather(*(client(w) for w in range(8)))
-            while len(acked) < 120:
+            while len(acked) < 120:  # noqa: ASYNC110 (polling a plain dict filled by clients)
                 await asyncio.sleep(0.01)
             proc.send_signal(signal.SIGKILL)
             proc.wait()
@@ -82,7 +97,9 @@ async def test_kill_9_mid_load_loses_and_duplicates_nothing(tmp_path, nats_serve
             for i in range(0, total, 40):
                 again = await stub.PostPayout(payout(f"req-{i}", member=f"M{i % 37}", amount=100))
                 assert again.replayed and again.entry_id == acked[f"req-{i}"]
-            program = await stub.GetProgram(ledger_pb2.GetProgramRequest(code="WINTER_WARMTH", fiscal_year=2026))
+            program = await stub.GetProgram(
+                ledger_pb2.GetProgramRequest(code="WINTER_WARMTH", fiscal_year=2026)
+            )
             assert program.committed_fen == total * 100
             assert program.payout_count == total
 
@@ -95,7 +112,9 @@ async def test_kill_9_mid_load_loses_and_duplicates_nothing(tmp_path, nats_serve
                 await asyncio.sleep(0.05)
         finally:
             await nc.close()
-        envelopes = [events_pb2.EventEnvelope.FromString(m) for m in await stream_messages(nats_server.url)]
+        envelopes = [
+            events_pb2.EventEnvelope.FromString(m) for m in await stream_messages(nats_server.url)
+        ]
         assert len(envelopes) == total + 1
         assert verify_chain(envelopes) is None
         posted = []

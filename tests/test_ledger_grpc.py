@@ -24,7 +24,9 @@ async def expect_refusal(call, code: grpc.StatusCode, *fragments: str) -> str:
 @pytest.fixture
 async def opened(ledger):
     await ledger.stub.OpenProgram(open_request(cap=500_000))
-    await ledger.stub.OpenProgram(open_request(code="GREEN_TRAVEL", kind=ledger_pb2.PROGRAM_KIND_SUBSIDY, budget=1_000))
+    await ledger.stub.OpenProgram(
+        open_request(code="GREEN_TRAVEL", kind=ledger_pb2.PROGRAM_KIND_SUBSIDY, budget=1_000)
+    )
     return ledger
 
 
@@ -40,7 +42,9 @@ async def test_post_get_and_account(opened):
     account = await stub.GetMemberAccount(ledger_pb2.GetMemberAccountRequest(member_id="M1"))
     assert account.stored_value_balance_fen == 500
     assert {(r.program_code, r.received_fen) for r in account.receipts} == {
-        ("WINTER_WARMTH", 200_000), ("GREEN_TRAVEL", 500)}
+        ("WINTER_WARMTH", 200_000),
+        ("GREEN_TRAVEL", 500),
+    }
     programs = await stub.ListPrograms(ledger_pb2.ListProgramsRequest(fiscal_year=2026))
     assert [p.code for p in programs.programs] == ["GREEN_TRAVEL", "WINTER_WARMTH"]
 
@@ -49,11 +53,24 @@ async def test_events_reach_the_stream_once_each_as_chained_envelopes(opened):
     stub = opened.stub
     first = await stub.PostPayout(payout("r1"))
     await stub.PostPayout(payout("r1"))  # a retry writes nothing
-    await stub.ReversePayout(ledger_pb2.ReversePayoutRequest(
-        request_id="rev1", entry_id=first.entry_id, reason=ledger_pb2.REVERSAL_REASON_WRONG_AMOUNT))
-    position, length = await settled_state(opened)
-    envelopes = [events_pb2.EventEnvelope.FromString(m) for m in await stream_messages(opened.config.nats_url)]
-    assert [e.event_type for e in envelopes] == ["ProgramOpened", "ProgramOpened", "PayoutPosted", "PayoutReversed"]
+    await stub.ReversePayout(
+        ledger_pb2.ReversePayoutRequest(
+            request_id="rev1",
+            entry_id=first.entry_id,
+            reason=ledger_pb2.REVERSAL_REASON_WRONG_AMOUNT,
+        )
+    )
+    position, _length = await settled_state(opened)
+    envelopes = [
+        events_pb2.EventEnvelope.FromString(m)
+        for m in await stream_messages(opened.config.nats_url)
+    ]
+    assert [e.event_type for e in envelopes] == [
+        "ProgramOpened",
+        "ProgramOpened",
+        "PayoutPosted",
+        "PayoutReversed",
+    ]
     assert [e.position for e in envelopes][-1] == position
     assert verify_chain(envelopes) is None
     posted = events_pb2.PayoutPosted()
@@ -70,15 +87,21 @@ async def test_batch_all_or_nothing(opened):
     rows = [payout(f"b{i}", member=f"M{i}", amount=1000) for i in range(50)]
     before = await settled_state(opened)
     bad = [*rows[:30], payout("bad", member="M1", amount=600_000), *rows[30:]]
-    await expect_refusal(stub.PostPayouts(ledger_pb2.PostPayoutsRequest(payouts=bad)),
-                         CODE.FAILED_PRECONDITION, "payouts[30]", "per-member annual cap")
+    await expect_refusal(
+        stub.PostPayouts(ledger_pb2.PostPayoutsRequest(payouts=bad)),
+        CODE.FAILED_PRECONDITION,
+        "payouts[30]",
+        "per-member annual cap",
+    )
     assert await settled_state(opened) == before
     response = await stub.PostPayouts(ledger_pb2.PostPayoutsRequest(payouts=rows))
     assert len(response.entries) == 50 and response.replayed_count == 0
     again = await stub.PostPayouts(ledger_pb2.PostPayoutsRequest(payouts=rows))
     assert again.replayed_count == 50
     assert [e.entry_id for e in again.entries] == [e.entry_id for e in response.entries]
-    program = await stub.GetProgram(ledger_pb2.GetProgramRequest(code="WINTER_WARMTH", fiscal_year=2026))
+    program = await stub.GetProgram(
+        ledger_pb2.GetProgramRequest(code="WINTER_WARMTH", fiscal_year=2026)
+    )
     assert program.committed_fen == 50_000 and program.payout_count == 50
 
 
@@ -88,8 +111,11 @@ async def test_member_entries_are_paged(opened):
         await stub.PostPayout(payout(f"p{i}", amount=1000 + i))
     seen, token = [], ""
     while True:
-        page = await stub.ListMemberEntries(ledger_pb2.ListMemberEntriesRequest(
-            member_id="M1", page=common_pb2.PageRequest(page_size=3, page_token=token)))
+        page = await stub.ListMemberEntries(
+            ledger_pb2.ListMemberEntriesRequest(
+                member_id="M1", page=common_pb2.PageRequest(page_size=3, page_token=token)
+            )
+        )
         seen += [e.amount_fen for e in page.entries]
         token = page.next_page_token
         if not token:
@@ -99,25 +125,82 @@ async def test_member_entries_are_paged(opened):
 
 BAD_INPUT = [
     ("zero amount", payout("x", amount=0), CODE.INVALID_ARGUMENT, "amount_fen: must be a positive"),
-    ("negative amount", payout("x", amount=-1), CODE.INVALID_ARGUMENT, "amount_fen: must be a positive"),
-    ("overflowing amount", payout("x", amount=2**63 - 1), CODE.INVALID_ARGUMENT, "amount_fen: must not exceed"),
+    (
+        "negative amount",
+        payout("x", amount=-1),
+        CODE.INVALID_ARGUMENT,
+        "amount_fen: must be a positive",
+    ),
+    (
+        "overflowing amount",
+        payout("x", amount=2**63 - 1),
+        CODE.INVALID_ARGUMENT,
+        "amount_fen: must not exceed",
+    ),
     ("missing request id", payout(""), CODE.INVALID_ARGUMENT, "request_id: is required"),
     ("bad request id", payout("a b"), CODE.INVALID_ARGUMENT, "request_id: must be 1-128"),
     ("missing member", payout("x", member=""), CODE.INVALID_ARGUMENT, "member_id: is required"),
-    ("malformed member", payout("x", member="/etc/passwd"), CODE.INVALID_ARGUMENT, "member_id: must be"),
-    ("malformed date", payout("x", date="20-01-2026"), CODE.INVALID_ARGUMENT, "effective_date: must be an ISO date"),
-    ("impossible date", payout("x", date="2026-02-30"), CODE.INVALID_ARGUMENT, "effective_date: must be an ISO date"),
-    ("date outside year", payout("x", date="2027-01-01"), CODE.INVALID_ARGUMENT, "effective_date: must fall in fiscal year 2026"),
+    (
+        "malformed member",
+        payout("x", member="/etc/passwd"),
+        CODE.INVALID_ARGUMENT,
+        "member_id: must be",
+    ),
+    (
+        "malformed date",
+        payout("x", date="20-01-2026"),
+        CODE.INVALID_ARGUMENT,
+        "effective_date: must be an ISO date",
+    ),
+    (
+        "impossible date",
+        payout("x", date="2026-02-30"),
+        CODE.INVALID_ARGUMENT,
+        "effective_date: must be an ISO date",
+    ),
+    (
+        "date outside year",
+        payout("x", date="2027-01-01"),
+        CODE.INVALID_ARGUMENT,
+        "effective_date: must fall in fiscal year 2026",
+    ),
     ("missing programme", payout("x", code=""), CODE.INVALID_ARGUMENT, "program_code: is required"),
-    ("unknown programme", payout("x", code="NOPE"), CODE.NOT_FOUND, "program_code: no programme NOPE"),
-    ("budget exhausted", payout("x", code="GREEN_TRAVEL", amount=1_001), CODE.FAILED_PRECONDITION, "budget of GREEN_TRAVEL 2026 exhausted"),
-    ("cap exceeded", payout("x", amount=500_001), CODE.FAILED_PRECONDITION, "per-member annual cap"),
-    ("note too long", payout("x", note="n" * 501), CODE.INVALID_ARGUMENT, "note: must be at most 500"),
-    ("control characters", payout("x", note="a\x00b"), CODE.INVALID_ARGUMENT, "note: must not contain control"),
+    (
+        "unknown programme",
+        payout("x", code="NOPE"),
+        CODE.NOT_FOUND,
+        "program_code: no programme NOPE",
+    ),
+    (
+        "budget exhausted",
+        payout("x", code="GREEN_TRAVEL", amount=1_001),
+        CODE.FAILED_PRECONDITION,
+        "budget of GREEN_TRAVEL 2026 exhausted",
+    ),
+    (
+        "cap exceeded",
+        payout("x", amount=500_001),
+        CODE.FAILED_PRECONDITION,
+        "per-member annual cap",
+    ),
+    (
+        "note too long",
+        payout("x", note="n" * 501),
+        CODE.INVALID_ARGUMENT,
+        "note: must be at most 500",
+    ),
+    (
+        "control characters",
+        payout("x", note="a\x00b"),
+        CODE.INVALID_ARGUMENT,
+        "note: must not contain control",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("name", "request_", "code", "fragment"), BAD_INPUT, ids=[b[0] for b in BAD_INPUT])
+@pytest.mark.parametrize(
+    ("name", "request_", "code", "fragment"), BAD_INPUT, ids=[b[0] for b in BAD_INPUT]
+)
 async def test_bad_payouts_are_refused_and_change_nothing(opened, name, request_, code, fragment):
     before = await settled_state(opened)
     await expect_refusal(opened.stub.PostPayout(request_), code, fragment)
@@ -127,44 +210,146 @@ async def test_bad_payouts_are_refused_and_change_nothing(opened, name, request_
 async def test_refusals_of_other_calls_change_nothing(opened):
     stub = opened.stub
     entry = await stub.PostPayout(payout("r1"))
-    await stub.ReversePayout(ledger_pb2.ReversePayoutRequest(
-        request_id="rev1", entry_id=entry.entry_id, reason=ledger_pb2.REVERSAL_REASON_FRAUD))
+    await stub.ReversePayout(
+        ledger_pb2.ReversePayoutRequest(
+            request_id="rev1", entry_id=entry.entry_id, reason=ledger_pb2.REVERSAL_REASON_FRAUD
+        )
+    )
     before = await settled_state(opened)
     cases = [
-        (stub.PostPayout(payout("r1", amount=1)), CODE.ALREADY_EXISTS, "request_id: 'r1' was already used"),
-        (stub.ReversePayout(ledger_pb2.ReversePayoutRequest(request_id="rev2", entry_id=entry.entry_id,
-                                                            reason=ledger_pb2.REVERSAL_REASON_FRAUD)),
-         CODE.FAILED_PRECONDITION, "already reversed"),
-        (stub.ReversePayout(ledger_pb2.ReversePayoutRequest(request_id="rev3", entry_id="not-a-uuid",
-                                                            reason=ledger_pb2.REVERSAL_REASON_FRAUD)),
-         CODE.INVALID_ARGUMENT, "entry_id: must be an entry id"),
-        (stub.ReversePayout(ledger_pb2.ReversePayoutRequest(request_id="rev4", entry_id=entry.entry_id)),
-         CODE.INVALID_ARGUMENT, "reason: must be a reversal reason"),
-        (stub.ReversePayout(ledger_pb2.ReversePayoutRequest(request_id="rev5", entry_id=entry.entry_id, reason=99)),
-         CODE.INVALID_ARGUMENT, "reason"),
-        (stub.ReversePayout(ledger_pb2.ReversePayoutRequest(request_id="rev6", entry_id="00000000-0000-0000-0000-000000000009",
-                                                            reason=ledger_pb2.REVERSAL_REASON_FRAUD)),
-         CODE.NOT_FOUND, "entry_id: no entry"),
-        (stub.GetPayout(ledger_pb2.GetPayoutRequest(entry_id="00000000-0000-0000-0000-000000000009")),
-         CODE.NOT_FOUND, "entry_id: no entry"),
-        (stub.GetProgram(ledger_pb2.GetProgramRequest(code="NOPE", fiscal_year=2026)), CODE.NOT_FOUND, "NOPE"),
-        (stub.GetProgram(ledger_pb2.GetProgramRequest(code="NOPE", fiscal_year=1999)), CODE.INVALID_ARGUMENT, "fiscal_year"),
-        (stub.PostPayouts(ledger_pb2.PostPayoutsRequest()), CODE.INVALID_ARGUMENT, "payouts: must hold at least one"),
-        (stub.PostPayouts(ledger_pb2.PostPayoutsRequest(payouts=[payout(f"x{i}", member=f"M{i}", amount=1) for i in range(10_001)])),
-         CODE.INVALID_ARGUMENT, "payouts: must hold at most 10000"),
-        (stub.PostPayouts(ledger_pb2.PostPayoutsRequest(payouts=[payout("y1"), payout("y2", amount=-3)])),
-         CODE.INVALID_ARGUMENT, "payouts[1]: amount_fen"),
+        (
+            stub.PostPayout(payout("r1", amount=1)),
+            CODE.ALREADY_EXISTS,
+            "request_id: 'r1' was already used",
+        ),
+        (
+            stub.ReversePayout(
+                ledger_pb2.ReversePayoutRequest(
+                    request_id="rev2",
+                    entry_id=entry.entry_id,
+                    reason=ledger_pb2.REVERSAL_REASON_FRAUD,
+                )
+            ),
+            CODE.FAILED_PRECONDITION,
+            "already reversed",
+        ),
+        (
+            stub.ReversePayout(
+                ledger_pb2.ReversePayoutRequest(
+                    request_id="rev3",
+                    entry_id="not-a-uuid",
+                    reason=ledger_pb2.REVERSAL_REASON_FRAUD,
+                )
+            ),
+            CODE.INVALID_ARGUMENT,
+            "entry_id: must be an entry id",
+        ),
+        (
+            stub.ReversePayout(
+                ledger_pb2.ReversePayoutRequest(request_id="rev4", entry_id=entry.entry_id)
+            ),
+            CODE.INVALID_ARGUMENT,
+            "reason: must be a reversal reason",
+        ),
+        (
+            stub.ReversePayout(
+                ledger_pb2.ReversePayoutRequest(
+                    request_id="rev5", entry_id=entry.entry_id, reason=99
+                )
+            ),
+            CODE.INVALID_ARGUMENT,
+            "reason",
+        ),
+        (
+            stub.ReversePayout(
+                ledger_pb2.ReversePayoutRequest(
+                    request_id="rev6",
+                    entry_id="00000000-0000-0000-0000-000000000009",
+                    reason=ledger_pb2.REVERSAL_REASON_FRAUD,
+                )
+            ),
+            CODE.NOT_FOUND,
+            "entry_id: no entry",
+        ),
+        (
+            stub.GetPayout(
+                ledger_pb2.GetPayoutRequest(entry_id="00000000-0000-0000-0000-000000000009")
+            ),
+            CODE.NOT_FOUND,
+            "entry_id: no entry",
+        ),
+        (
+            stub.GetProgram(ledger_pb2.GetProgramRequest(code="NOPE", fiscal_year=2026)),
+            CODE.NOT_FOUND,
+            "NOPE",
+        ),
+        (
+            stub.GetProgram(ledger_pb2.GetProgramRequest(code="NOPE", fiscal_year=1999)),
+            CODE.INVALID_ARGUMENT,
+            "fiscal_year",
+        ),
+        (
+            stub.PostPayouts(ledger_pb2.PostPayoutsRequest()),
+            CODE.INVALID_ARGUMENT,
+            "payouts: must hold at least one",
+        ),
+        (
+            stub.PostPayouts(
+                ledger_pb2.PostPayoutsRequest(
+                    payouts=[payout(f"x{i}", member=f"M{i}", amount=1) for i in range(10_001)]
+                )
+            ),
+            CODE.INVALID_ARGUMENT,
+            "payouts: must hold at most 10000",
+        ),
+        (
+            stub.PostPayouts(
+                ledger_pb2.PostPayoutsRequest(payouts=[payout("y1"), payout("y2", amount=-3)])
+            ),
+            CODE.INVALID_ARGUMENT,
+            "payouts[1]: amount_fen",
+        ),
         (stub.OpenProgram(open_request(cap=1)), CODE.ALREADY_EXISTS, "request_id"),
         (stub.OpenProgram(open_request(code="NEW", budget=0)), CODE.INVALID_ARGUMENT, "budget_fen"),
         (stub.OpenProgram(open_request(code="NEW", kind=0)), CODE.INVALID_ARGUMENT, "kind"),
-        (stub.OpenProgram(open_request(code="NEW", budget=10**16)), CODE.INVALID_ARGUMENT, "budget_fen: must not exceed"),
-        (stub.OpenProgram(open_request(code="NEW", name_zh="")), CODE.INVALID_ARGUMENT, "name_zh: is required"),
-        (stub.CloseProgram(ledger_pb2.CloseProgramRequest(code="NOPE", fiscal_year=2026)), CODE.NOT_FOUND, "NOPE"),
-        (stub.ListMemberEntries(ledger_pb2.ListMemberEntriesRequest(member_id="M1", page=common_pb2.PageRequest(page_size=-1))),
-         CODE.INVALID_ARGUMENT, "page.page_size"),
-        (stub.ListMemberEntries(ledger_pb2.ListMemberEntriesRequest(member_id="M1", page=common_pb2.PageRequest(page_token="abc"))),
-         CODE.INVALID_ARGUMENT, "page.page_token"),
-        (stub.GetMemberAccount(ledger_pb2.GetMemberAccountRequest()), CODE.INVALID_ARGUMENT, "member_id: is required"),
+        (
+            stub.OpenProgram(open_request(code="NEW", budget=10**16)),
+            CODE.INVALID_ARGUMENT,
+            "budget_fen: must not exceed",
+        ),
+        (
+            stub.OpenProgram(open_request(code="NEW", name_zh="")),
+            CODE.INVALID_ARGUMENT,
+            "name_zh: is required",
+        ),
+        (
+            stub.CloseProgram(ledger_pb2.CloseProgramRequest(code="NOPE", fiscal_year=2026)),
+            CODE.NOT_FOUND,
+            "NOPE",
+        ),
+        (
+            stub.ListMemberEntries(
+                ledger_pb2.ListMemberEntriesRequest(
+                    member_id="M1", page=common_pb2.PageRequest(page_size=-1)
+                )
+            ),
+            CODE.INVALID_ARGUMENT,
+            "page.page_size",
+        ),
+        (
+            stub.ListMemberEntries(
+                ledger_pb2.ListMemberEntriesRequest(
+                    member_id="M1", page=common_pb2.PageRequest(page_token="abc")
+                )
+            ),
+            CODE.INVALID_ARGUMENT,
+            "page.page_token",
+        ),
+        (
+            stub.GetMemberAccount(ledger_pb2.GetMemberAccountRequest()),
+            CODE.INVALID_ARGUMENT,
+            "member_id: is required",
+        ),
     ]
     for call, code, fragment in cases:
         await expect_refusal(call, code, fragment)
@@ -173,12 +358,23 @@ async def test_refusals_of_other_calls_change_nothing(opened):
 
 async def test_closed_programme_and_oversized_message(opened):
     stub = opened.stub
-    closed = await stub.CloseProgram(ledger_pb2.CloseProgramRequest(code="GREEN_TRAVEL", fiscal_year=2026, reason="ended"))
+    closed = await stub.CloseProgram(
+        ledger_pb2.CloseProgramRequest(code="GREEN_TRAVEL", fiscal_year=2026, reason="ended")
+    )
     assert closed.status == ledger_pb2.PROGRAM_STATUS_CLOSED
     before = await settled_state(opened)
-    await expect_refusal(stub.PostPayout(payout("x", code="GREEN_TRAVEL", amount=1)), CODE.FAILED_PRECONDITION, "is closed")
-    await expect_refusal(stub.CloseProgram(ledger_pb2.CloseProgramRequest(code="GREEN_TRAVEL", fiscal_year=2026)),
-                         CODE.FAILED_PRECONDITION, "is closed")
-    huge = ledger_pb2.PostPayoutsRequest(payouts=[payout(f"h{i}", note="n" * 500) for i in range(40_000)])
+    await expect_refusal(
+        stub.PostPayout(payout("x", code="GREEN_TRAVEL", amount=1)),
+        CODE.FAILED_PRECONDITION,
+        "is closed",
+    )
+    await expect_refusal(
+        stub.CloseProgram(ledger_pb2.CloseProgramRequest(code="GREEN_TRAVEL", fiscal_year=2026)),
+        CODE.FAILED_PRECONDITION,
+        "is closed",
+    )
+    huge = ledger_pb2.PostPayoutsRequest(
+        payouts=[payout(f"h{i}", note="n" * 500) for i in range(40_000)]
+    )
     await expect_refusal(stub.PostPayouts(huge), CODE.RESOURCE_EXHAUSTED)
     assert await settled_state(opened) == before

@@ -22,9 +22,13 @@ async def test_retry_after_restart_returns_the_original_entry(ledger):
         assert list(retry.postings) == list(original.postings)
         assert await settled_state(restarted) == before
         # the rebuilt book still knows the cap is nearly used
-        program = await restarted.stub.GetProgram(ledger_pb2.GetProgramRequest(code="WINTER_WARMTH", fiscal_year=2026))
+        program = await restarted.stub.GetProgram(
+            ledger_pb2.GetProgramRequest(code="WINTER_WARMTH", fiscal_year=2026)
+        )
         assert program.committed_fen == 250_000
-        account = await restarted.stub.GetMemberAccount(ledger_pb2.GetMemberAccountRequest(member_id="M1"))
+        account = await restarted.stub.GetMemberAccount(
+            ledger_pb2.GetMemberAccountRequest(member_id="M1")
+        )
         assert account.receipts[0].received_fen == 250_000
     finally:
         await stop_ledger(restarted)

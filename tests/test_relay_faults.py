@@ -17,7 +17,9 @@ def envelopes_of(messages: list[bytes]) -> list[events_pb2.EventEnvelope]:
     return [events_pb2.EventEnvelope.FromString(m) for m in messages]
 
 
-def assert_exactly_once(envelopes: list[events_pb2.EventEnvelope], store_position: int, count: int) -> None:
+def assert_exactly_once(
+    envelopes: list[events_pb2.EventEnvelope], store_position: int, count: int
+) -> None:
     positions = [e.position for e in envelopes]
     assert len(positions) == count
     assert len(set(positions)) == len(positions)
@@ -40,7 +42,9 @@ async def test_relay_dead_between_commit_and_publish(ledger):
     restarted = await start_ledger(restart_config(ledger))
     try:
         await restarted.server.relay.wait_caught_up(position)
-        assert_exactly_once(envelopes_of(await stream_messages(ledger.config.nats_url)), position, 26)
+        assert_exactly_once(
+            envelopes_of(await stream_messages(ledger.config.nats_url)), position, 26
+        )
     finally:
         await stop_ledger(restarted)
 

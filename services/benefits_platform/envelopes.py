@@ -92,7 +92,9 @@ def build_envelope(
     return envelope
 
 
-def verify_chain(envelopes: list[events_pb2.EventEnvelope], prev_hash: bytes = ZERO_HASH) -> int | None:
+def verify_chain(
+    envelopes: list[events_pb2.EventEnvelope], prev_hash: bytes = ZERO_HASH
+) -> int | None:
     """Position of the first envelope whose chain link does not hold, else None."""
     last_position = 0
     for envelope in envelopes:

@@ -14,6 +14,7 @@ Exactly once in the stream, whatever crashes:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 from collections.abc import Callable
 from typing import Any
@@ -83,13 +84,11 @@ class OutboxRelay:
     async def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-            except asyncio.CancelledError:
-                pass
             self._task = None
 
-    async def wait_caught_up(self, position: int, timeout: float = 30.0) -> None:
+    async def wait_caught_up(self, position: int, timeout: float = 30.0) -> None:  # noqa: ASYNC109
         """Wait until every event up to ``position`` is in the stream."""
         deadline = asyncio.get_running_loop().time() + timeout
         while self.position < position:
@@ -98,10 +97,8 @@ class OutboxRelay:
             remaining = deadline - asyncio.get_running_loop().time()
             if remaining <= 0:
                 raise TimeoutError(f"relay at {self.position}, waiting for {position}")
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._caught_up.wait(), min(remaining, 0.5))
-            except TimeoutError:
-                pass
 
     # -- the loop -------------------------------------------------------------------
 
@@ -143,10 +140,8 @@ class OutboxRelay:
                 if not published:
                     self._caught_up.set()
                     self._wake.clear()
-                    try:
+                    with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._wake.wait(), self.poll_interval)
-                    except TimeoutError:
-                        pass
             except asyncio.CancelledError:
                 raise
             except Exception as error:
@@ -214,5 +209,7 @@ class OutboxRelay:
             self.head_hash,
             dt.datetime.now(dt.UTC).isoformat(),
         )
-        log.debug("relay.published", stream=self.stream, count=len(messages), position=self.position)
+        log.debug(
+            "relay.published", stream=self.stream, count=len(messages), position=self.position
+        )
         return len(messages)

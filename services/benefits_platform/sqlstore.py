@@ -46,17 +46,17 @@ class Database:
                 with self._pg.transaction(), self._pg.cursor() as cur:
                     yield Cursor(self, cur)
             else:
-                cur = self._sqlite.cursor()
-                cur.execute("BEGIN IMMEDIATE")
+                lite = self._sqlite.cursor()
+                lite.execute("BEGIN IMMEDIATE")
                 try:
-                    yield Cursor(self, cur)
+                    yield Cursor(self, lite)
                 except BaseException:
-                    cur.execute("ROLLBACK")
+                    lite.execute("ROLLBACK")
                     raise
                 else:
-                    cur.execute("COMMIT")
+                    lite.execute("COMMIT")
                 finally:
-                    cur.close()
+                    lite.close()
 
     def close(self) -> None:
         with self._lock:

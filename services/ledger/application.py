@@ -10,10 +10,11 @@ the writer takes whatever has queued up as the next group.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -61,7 +62,7 @@ class PostPayoutBatch:
                 raise BatchRowError(index, error) from None
 
 
-Command = Union[OpenProgram, CloseProgram, PostPayout, PostPayoutBatch, ReversePayout]
+Command = OpenProgram | CloseProgram | PostPayout | PostPayoutBatch | ReversePayout
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,7 @@ class MemberAccountView:
     entry_count: int
 
 
-Result = Union[Recorded, list[Recorded], ProgrammeView, DomainError]
+Result = Recorded | list[Recorded] | ProgrammeView | DomainError
 
 
 def rows_of(command: Command) -> int:
@@ -134,7 +135,8 @@ class LedgerApplication(Application[UUID]):
 
     def programme_views(self, fiscal_year: int = 0) -> list[ProgrammeView]:
         programmes = [
-            p for p in list(self.book.programmes.values())
+            p
+            for p in list(self.book.programmes.values())
             if not fiscal_year or p.fiscal_year == fiscal_year
         ]
         programmes.sort(key=lambda p: (p.fiscal_year, p.code))
@@ -146,7 +148,7 @@ class LedgerApplication(Application[UUID]):
 
     def entry(self, entry_id: UUID) -> Entry:
         try:
-            found = self.repository.get(entry_id)
+            found: Any = self.repository.get(entry_id)
         except AggregateNotFoundError:
             raise NotFound(f"entry_id: no entry {entry_id}") from None
         if not isinstance(found, E.Payout | E.Reversal):
@@ -210,7 +212,9 @@ class LedgerApplication(Application[UUID]):
             log.error("ledger.store_failed", error=type(error).__name__)
             # The commit may or may not have happened: the log decides.
             self.catch_up()
-            raise Unavailable("the event store is unavailable; retry with the same request id") from error
+            raise Unavailable(
+                "the event store is unavailable; retry with the same request id"
+            ) from error
         for aggregate in to_save:
             if isinstance(aggregate, Programme):
                 self.book.programmes[aggregate.id] = aggregate
@@ -258,7 +262,7 @@ class LedgerApplication(Application[UUID]):
         if known is None and not check:
             return None
         try:
-            found = self.repository.get(entry_id)
+            found: Any = self.repository.get(entry_id)
         except AggregateNotFoundError:
             return None
         return found if isinstance(found, E.Payout | E.Reversal) else None
@@ -356,10 +360,8 @@ class CommandWriter:
     async def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-            except asyncio.CancelledError:
-                pass
             self._task = None
 
     async def submit(self, command: Command) -> Any:
@@ -370,7 +372,9 @@ class CommandWriter:
             raise result
         return result
 
-    def _next_group(self, first: tuple[Command, asyncio.Future[Result]]) -> list[tuple[Command, asyncio.Future[Result]]]:
+    def _next_group(
+        self, first: tuple[Command, asyncio.Future[Result]]
+    ) -> list[tuple[Command, asyncio.Future[Result]]]:
         group = [first]
         if is_exclusive(first[0]):
             return group
@@ -400,7 +404,12 @@ class CommandWriter:
                 results = [error] * len(live)
             except Exception as error:  # a server fault: fail the group, keep serving
                 log.exception("ledger.group_failed")
-                results = [Unavailable(f"the ledger could not record the request ({type(error).__name__}); retry with the same request id")] * len(live)
+                results = [
+                    Unavailable(
+                        f"the ledger could not record the request ({type(error).__name__}); "
+                        "retry with the same request id"
+                    )
+                ] * len(live)
             for (_command, future), result in zip(live, results, strict=True):
                 if not future.done():
                     future.set_result(result)

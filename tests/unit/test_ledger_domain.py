@@ -53,7 +53,7 @@ def test_budget_is_enforced_to_the_fen(app):
     run(app, pay("a", member="A", amount=400_000))
     run(app, pay("b", member="B", amount=400_000))
     run(app, pay("c", member="C", amount=199_999))
-    with pytest.raises(FailedPrecondition, match="budget .* exhausted: 1 fen remain, 2 requested"):
+    with pytest.raises(FailedPrecondition, match=r"budget .* exhausted: 1 fen remain, 2 requested"):
         run(app, pay("d", member="D", amount=2))
     run(app, pay("e", member="D", amount=1))
     assert committed(app) == 1_000_000
@@ -77,7 +77,9 @@ def test_same_request_id_same_body_replays_the_original(app):
 
 def test_same_request_id_other_body_is_refused(app):
     run(app, pay("r1"))
-    with pytest.raises(AlreadyExists, match="request_id: 'r1' was already used for a different request"):
+    with pytest.raises(
+        AlreadyExists, match="request_id: 'r1' was already used for a different request"
+    ):
         run(app, pay("r1", amount=200_001))
 
 
@@ -122,8 +124,15 @@ def test_closed_programme_refuses_payouts(app):
 
 def test_batch_is_all_or_nothing_and_names_the_row(app):
     before = app.recorder.max_notification_id()
-    with pytest.raises(BatchRowError, match=r"payouts\[2\]: amount_fen: per-member annual cap") as err:
-        run(app, batch(pay("b1", member="A"), pay("b2", member="B"), pay("b3", member="A", amount=300_000)))
+    with pytest.raises(
+        BatchRowError, match=r"payouts\[2\]: amount_fen: per-member annual cap"
+    ) as err:
+        run(
+            app,
+            batch(
+                pay("b1", member="A"), pay("b2", member="B"), pay("b3", member="A", amount=300_000)
+            ),
+        )
     assert err.value.status == "FAILED_PRECONDITION"
     assert app.recorder.max_notification_id() == before
     assert committed(app) == 0
@@ -134,7 +143,9 @@ def test_batch_is_all_or_nothing_and_names_the_row(app):
 
 
 def test_group_commit_isolates_a_refused_command(app):
-    results = app.execute([pay("g1", member="A"), pay("g2", member="A", amount=999_999), pay("g3", member="B")])
+    results = app.execute(
+        [pay("g1", member="A"), pay("g2", member="A", amount=999_999), pay("g3", member="B")]
+    )
     assert not isinstance(results[0], Exception)
     assert isinstance(results[1], FailedPrecondition)
     assert not isinstance(results[2], Exception)

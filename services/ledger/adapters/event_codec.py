@@ -50,7 +50,7 @@ def encode(event: Any) -> EventParts:
                 fiscal_year=event.fiscal_year,
                 amount_fen=event.amount_fen,
                 effective_date=event.effective_date,
-                reason=ledger_pb2.ReversalReason.Value(f"REVERSAL_REASON_{event.reason}"),
+                reason=f"REVERSAL_REASON_{event.reason}",
                 note=event.note,
                 postings=_postings(event.postings),
                 body_digest=bytes.fromhex(event.body_digest),
@@ -68,7 +68,7 @@ def encode(event: Any) -> EventParts:
                 fiscal_year=event.fiscal_year,
                 name_zh=event.name_zh,
                 name_en=event.name_en,
-                kind=ledger_pb2.ProgramKind.Value(f"PROGRAM_KIND_{event.kind}"),
+                kind=f"PROGRAM_KIND_{event.kind}",
                 budget_fen=event.budget_fen,
                 standard_amount_fen=event.standard_amount_fen,
                 per_member_annual_cap_fen=event.per_member_annual_cap_fen,
@@ -91,4 +91,3 @@ def encode(event: Any) -> EventParts:
             ),
         )
     raise TypeError(f"no wire form for {type(event).__qualname__}")
-

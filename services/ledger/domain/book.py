@@ -66,12 +66,16 @@ class LedgerBook:
     def apply(self, event: Any, position: int | None = None) -> None:
         """Fold one committed domain event into the book."""
         if isinstance(event, Programme.ProgramOpened):
-            self.programmes[event.originator_id] = event.mutate(None)
+            programme = event.mutate(None)
+            assert isinstance(programme, Programme)
+            self.programmes[event.originator_id] = programme
         elif isinstance(event, Programme.ProgramClosed):
             programme = self.programmes[event.originator_id]
             event.mutate(programme)
         elif isinstance(event, E.Payout.PayoutPosted | E.Reversal.PayoutReversed):
-            self.apply_entry(event.mutate(None))
+            entry = event.mutate(None)
+            assert isinstance(entry, E.Payout | E.Reversal)
+            self.apply_entry(entry)
         if position is not None:
             self.position = position
 
@@ -123,9 +127,11 @@ class Draft:
     its parent only when every row was accepted.
     """
 
+    maps: _Maps
+
     def __init__(self, base: LedgerBook, parent: Draft | None = None) -> None:
         self.base = base
-        under = parent.maps if parent else base.maps
+        under: _Maps = parent.maps if parent else base.maps
         self.parent = parent
         self.maps = _Maps(
             ChainMap({}, under.committed),
@@ -233,7 +239,9 @@ class Draft:
         return reversal
 
 
-def check_replay(existing: E.Payout | E.Reversal | Programme, body_digest: str, request_id: str) -> None:
+def check_replay(
+    existing: E.Payout | E.Reversal | Programme, body_digest: str, request_id: str
+) -> None:
     """The same request id with the same body replays; with another body it is refused."""
     if existing.body_digest != body_digest:
         raise AlreadyExists(

@@ -143,9 +143,7 @@ class ReversePayout:
         except ValueError:
             raise InvalidArgument("entry_id", "must be an entry id (a UUID)") from None
         if self.reason not in REVERSAL_REASONS:
-            raise InvalidArgument(
-                "reason", "must be one of " + ", ".join(sorted(REVERSAL_REASONS))
-            )
+            raise InvalidArgument("reason", "must be one of " + ", ".join(sorted(REVERSAL_REASONS)))
         values.text(self.note, "note")
 
     def digest(self) -> str:

@@ -61,11 +61,23 @@ def digest(*parts: object) -> str:
 class Payout(Aggregate):
     """A payout of one programme to one member."""
 
+    class PayoutPosted(Aggregate.Created):
+        request_id: str
+        member_id: str
+        program_code: str
+        fiscal_year: int
+        amount_fen: int
+        effective_date: str
+        external_ref: str
+        note: str
+        postings: Postings
+        body_digest: str
+
     @staticmethod
     def create_id(request_id: str) -> UUID:
         return entry_id_for(request_id)
 
-    @event("PayoutPosted")
+    @event(PayoutPosted)
     def __init__(
         self,
         request_id: str,
@@ -95,11 +107,24 @@ class Reversal(Aggregate):
     """The correction of a payout: the payout's postings negated, linked to it,
     with a reason code. Nothing is ever updated or deleted."""
 
+    class PayoutReversed(Aggregate.Created):
+        request_id: str
+        reverses_entry_id: str
+        member_id: str
+        program_code: str
+        fiscal_year: int
+        amount_fen: int
+        effective_date: str
+        reason: str
+        note: str
+        postings: Postings
+        body_digest: str
+
     @staticmethod
     def create_id(request_id: str) -> UUID:
         return entry_id_for(request_id)
 
-    @event("PayoutReversed")
+    @event(PayoutReversed)
     def __init__(
         self,
         request_id: str,

@@ -10,7 +10,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from benefits_platform.domain_errors import FailedPrecondition
+from benefits_platform.domain_errors import FailedPrecondition, InvalidArgument
 
 from . import values
 
@@ -32,14 +32,30 @@ class Programme(Aggregate):
     """A programme's definition and open/closed state. What it has committed is
     derived from the entries (see LedgerBook), so a payout writes one event."""
 
-    code: str
-    fiscal_year: int
+    class ProgramOpened(Aggregate.Created):
+        code: str
+        fiscal_year: int
+        name_zh: str
+        name_en: str
+        kind: str
+        budget_fen: int
+        standard_amount_fen: int
+        per_member_annual_cap_fen: int
+        member_groups: list[str]
+        hardship_only: bool
+        request_id: str
+        body_digest: str
+
+    class ProgramClosed(Aggregate.Event):
+        code: str
+        fiscal_year: int
+        reason: str
 
     @staticmethod
     def create_id(code: str, fiscal_year: int) -> UUID:
         return programme_id(code, fiscal_year)
 
-    @event("ProgramOpened")
+    @event(ProgramOpened)
     def __init__(
         self,
         code: str,
@@ -87,7 +103,7 @@ class Programme(Aggregate):
         self.check_open()
         self._closed(code=self.code, fiscal_year=self.fiscal_year, reason=reason)
 
-    @event("ProgramClosed")
+    @event(ProgramClosed)
     def _closed(self, code: str, fiscal_year: int, reason: str) -> None:
         self.closed = True
         self.closed_on = self.modified_on
@@ -141,21 +157,19 @@ def validate_open(
     values.text(name_zh, "name_zh", values.MAX_NAME, required=True)
     values.text(name_en, "name_en", values.MAX_NAME, required=True)
     if kind not in ProgramKind.__members__:
-        raise values.InvalidArgument("kind", "must be one of SUBSIDY, AID, MUTUAL_AID, IN_KIND")
+        raise InvalidArgument("kind", "must be one of SUBSIDY, AID, MUTUAL_AID, IN_KIND")
     values.positive_amount(budget_fen, "budget_fen", values.MAX_BUDGET_FEN)
     values.optional_amount(standard_amount_fen, "standard_amount_fen")
     values.optional_amount(per_member_annual_cap_fen, "per_member_annual_cap_fen")
     if standard_amount_fen > budget_fen:
-        raise values.InvalidArgument("standard_amount_fen", "must not exceed budget_fen")
+        raise InvalidArgument("standard_amount_fen", "must not exceed budget_fen")
     if per_member_annual_cap_fen and standard_amount_fen > per_member_annual_cap_fen:
-        raise values.InvalidArgument(
-            "standard_amount_fen", "must not exceed per_member_annual_cap_fen"
-        )
+        raise InvalidArgument("standard_amount_fen", "must not exceed per_member_annual_cap_fen")
     if len(member_groups) > 50:
-        raise values.InvalidArgument("eligibility.member_groups", "must list at most 50 groups")
+        raise InvalidArgument("eligibility.member_groups", "must list at most 50 groups")
     for i, group in enumerate(member_groups):
         if not values.MEMBER_ID_RE.match(group) or len(group) > 40:
-            raise values.InvalidArgument(
+            raise InvalidArgument(
                 f"eligibility.member_groups[{i}]",
                 "must be 1-40 characters of A-Z a-z 0-9 . _ -",
             )

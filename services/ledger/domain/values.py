@@ -43,7 +43,8 @@ def program_code(value: str, field: str = "program_code") -> str:
         raise InvalidArgument(field, "is required")
     if not PROGRAM_CODE_RE.match(value):
         raise InvalidArgument(
-            field, "must be 2-32 characters of A-Z 0-9 _, starting with a letter (e.g. GREEN_TRAVEL)"
+            field,
+            "must be 2-32 characters of A-Z 0-9 _, starting with a letter (e.g. GREEN_TRAVEL)",
         )
     return value
 
@@ -64,7 +65,9 @@ def positive_amount(value: int, field: str = "amount_fen", limit: int = MAX_AMOU
 
 def optional_amount(value: int, field: str, limit: int = MAX_AMOUNT_FEN) -> int:
     if value < 0:
-        raise InvalidArgument(field, f"must be zero (none) or a positive number of fen, got {value}")
+        raise InvalidArgument(
+            field, f"must be zero (none) or a positive number of fen, got {value}"
+        )
     if value > limit:
         raise InvalidArgument(field, f"must not exceed {limit} fen, got {value}")
     return value

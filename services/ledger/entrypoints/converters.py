@@ -26,7 +26,9 @@ def timestamp(when: dt.datetime | None) -> timestamp_pb2.Timestamp | None:
 
 
 def open_program(req: ledger_pb2.OpenProgramRequest) -> OpenProgram:
-    kind_name = ledger_pb2.ProgramKind.Name(req.kind) if req.kind in ledger_pb2.ProgramKind.values() else ""
+    kind_name = (
+        ledger_pb2.ProgramKind.Name(req.kind) if req.kind in ledger_pb2.ProgramKind.values() else ""
+    )
     if not kind_name or req.kind == ledger_pb2.PROGRAM_KIND_UNSPECIFIED:
         raise InvalidArgument("kind", "must be one of SUBSIDY, AID, MUTUAL_AID, IN_KIND")
     cmd = OpenProgram(
@@ -85,7 +87,7 @@ def program(view: ProgrammeView) -> ledger_pb2.Program:
         fiscal_year=p.fiscal_year,
         name_zh=p.name_zh,
         name_en=p.name_en,
-        kind=ledger_pb2.ProgramKind.Value(KIND_PREFIX + p.kind),
+        kind=KIND_PREFIX + p.kind,
         status=ledger_pb2.PROGRAM_STATUS_CLOSED if p.closed else ledger_pb2.PROGRAM_STATUS_OPEN,
         budget_fen=p.budget_fen,
         committed_fen=view.committed_fen,
@@ -115,13 +117,19 @@ def entry(
         effective_date=recorded.effective_date,
         recorded_at=timestamp(recorded.created_on),
         note=recorded.note,
-        postings=[common_pb2.Posting(account=str(a), amount_fen=int(n)) for a, n in recorded.postings],
+        postings=[
+            common_pb2.Posting(account=str(a), amount_fen=int(n)) for a, n in recorded.postings
+        ],
         replayed=replayed,
     )
     if isinstance(recorded, E.Reversal):
-        msg.kind = ledger_pb2.ENTRY_KIND_REVERSAL
-        msg.reverses_entry_id = recorded.reverses_entry_id
-        msg.reversal_reason = ledger_pb2.ReversalReason.Value(REASON_PREFIX + recorded.reason)
+        msg.MergeFrom(
+            ledger_pb2.Entry(
+                kind=ledger_pb2.ENTRY_KIND_REVERSAL,
+                reverses_entry_id=recorded.reverses_entry_id,
+                reversal_reason=REASON_PREFIX + recorded.reason,
+            )
+        )
     else:
         msg.kind = ledger_pb2.ENTRY_KIND_PAYOUT
         msg.external_ref = recorded.external_ref

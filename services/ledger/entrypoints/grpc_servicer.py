@@ -8,7 +8,7 @@ from uuid import UUID
 import grpc
 
 from benefits_platform.domain_errors import InvalidArgument, Unavailable
-from benefits_platform.protos.benefits.v1 import ledger_pb2, ledger_pb2_grpc
+from benefits_platform.protos.benefits.v1 import common_pb2, ledger_pb2, ledger_pb2_grpc
 from benefits_platform.rpc import rpc
 from ledger.domain.commands import GetProgramQuery
 from ledger.entrypoints import converters as C
@@ -16,7 +16,6 @@ from ledger.entrypoints import converters as C
 if TYPE_CHECKING:
     from ledger.entrypoints.server import LedgerServer
 
-Ctx = grpc.aio.ServicerContext
 MAX_PAGE = 500
 DEFAULT_PAGE = 50
 
@@ -30,7 +29,7 @@ def _entry_id(value: str) -> UUID:
         raise InvalidArgument("entry_id", "must be an entry id (a UUID)") from None
 
 
-def _page(page: ledger_pb2.PageRequest | None) -> tuple[int, int]:
+def _page(page: common_pb2.PageRequest | None) -> tuple[int, int]:
     size = page.page_size if page is not None else 0
     token = page.page_token if page is not None else ""
     if size < 0 or size > MAX_PAGE:
@@ -52,39 +51,51 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServiceServicer):
         return app
 
     @rpc
-    async def OpenProgram(self, request: ledger_pb2.OpenProgramRequest, context: Ctx) -> ledger_pb2.Program:
+    async def OpenProgram(
+        self, request: ledger_pb2.OpenProgramRequest, context: grpc.aio.ServicerContext
+    ) -> ledger_pb2.Program:
         cmd = C.open_program(request)
         self.app  # noqa: B018  (readiness)
         return C.program(await self.server.writer.submit(cmd))
 
     @rpc
-    async def CloseProgram(self, request: ledger_pb2.CloseProgramRequest, context: Ctx) -> ledger_pb2.Program:
+    async def CloseProgram(
+        self, request: ledger_pb2.CloseProgramRequest, context: grpc.aio.ServicerContext
+    ) -> ledger_pb2.Program:
         cmd = C.close_program(request)
         self.app  # noqa: B018
         return C.program(await self.server.writer.submit(cmd))
 
     @rpc
-    async def GetProgram(self, request: ledger_pb2.GetProgramRequest, context: Ctx) -> ledger_pb2.Program:
+    async def GetProgram(
+        self, request: ledger_pb2.GetProgramRequest, context: grpc.aio.ServicerContext
+    ) -> ledger_pb2.Program:
         query = GetProgramQuery(request.code, request.fiscal_year)
         query.validate()
         return C.program(self.app.programme_view(query.code, query.fiscal_year))
 
     @rpc
-    async def ListPrograms(self, request: ledger_pb2.ListProgramsRequest, context: Ctx) -> ledger_pb2.ListProgramsResponse:
+    async def ListPrograms(
+        self, request: ledger_pb2.ListProgramsRequest, context: grpc.aio.ServicerContext
+    ) -> ledger_pb2.ListProgramsResponse:
         if request.fiscal_year:
             GetProgramQuery("XX", request.fiscal_year).validate()
         views = self.app.programme_views(request.fiscal_year)
         return ledger_pb2.ListProgramsResponse(programs=[C.program(v) for v in views])
 
     @rpc
-    async def PostPayout(self, request: ledger_pb2.PostPayoutRequest, context: Ctx) -> ledger_pb2.Entry:
+    async def PostPayout(
+        self, request: ledger_pb2.PostPayoutRequest, context: grpc.aio.ServicerContext
+    ) -> ledger_pb2.Entry:
         cmd = C.post_payout(request)
         cmd.validate()
         self.app  # noqa: B018
         return C.recorded_entry(await self.server.writer.submit(cmd))
 
     @rpc
-    async def PostPayouts(self, request: ledger_pb2.PostPayoutsRequest, context: Ctx) -> ledger_pb2.PostPayoutsResponse:
+    async def PostPayouts(
+        self, request: ledger_pb2.PostPayoutsRequest, context: grpc.aio.ServicerContext
+    ) -> ledger_pb2.PostPayoutsResponse:
         batch = C.post_payouts(request)
         self.app  # noqa: B018
         recorded = await self.server.writer.submit(batch)
@@ -94,25 +105,33 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServiceServicer):
         )
 
     @rpc
-    async def ReversePayout(self, request: ledger_pb2.ReversePayoutRequest, context: Ctx) -> ledger_pb2.Entry:
+    async def ReversePayout(
+        self, request: ledger_pb2.ReversePayoutRequest, context: grpc.aio.ServicerContext
+    ) -> ledger_pb2.Entry:
         cmd = C.reverse_payout(request)
         self.app  # noqa: B018
         return C.recorded_entry(await self.server.writer.submit(cmd))
 
     @rpc
-    async def GetPayout(self, request: ledger_pb2.GetPayoutRequest, context: Ctx) -> ledger_pb2.Entry:
+    async def GetPayout(
+        self, request: ledger_pb2.GetPayoutRequest, context: grpc.aio.ServicerContext
+    ) -> ledger_pb2.Entry:
         entry_id = _entry_id(request.entry_id)
         app = self.app
         found = await self.server.read(app.entry, entry_id)
         return C.entry(found, reversed_by=app.reversed_by(found.id))
 
     @rpc
-    async def GetMemberAccount(self, request: ledger_pb2.GetMemberAccountRequest, context: Ctx) -> ledger_pb2.MemberAccount:
+    async def GetMemberAccount(
+        self, request: ledger_pb2.GetMemberAccountRequest, context: grpc.aio.ServicerContext
+    ) -> ledger_pb2.MemberAccount:
         member = C.member_id(request.member_id)
         return C.member_account(self.app.member_account(member))
 
     @rpc
-    async def ListMemberEntries(self, request: ledger_pb2.ListMemberEntriesRequest, context: Ctx) -> ledger_pb2.ListMemberEntriesResponse:
+    async def ListMemberEntries(
+        self, request: ledger_pb2.ListMemberEntriesRequest, context: grpc.aio.ServicerContext
+    ) -> ledger_pb2.ListMemberEntriesResponse:
         member = C.member_id(request.member_id)
         offset, size = _page(request.page if request.HasField("page") else None)
         app = self.app

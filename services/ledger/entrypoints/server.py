@@ -9,6 +9,7 @@ writer, and only then reports SERVING.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -55,7 +56,7 @@ class LedgerServer:
         log.info("ledger.listening", address=self.address)
         self._startup = asyncio.create_task(self._bring_up(), name="ledger-startup")
 
-    async def wait_ready(self, timeout: float = 60.0) -> None:
+    async def wait_ready(self, timeout: float = 60.0) -> None:  # noqa: ASYNC109
         assert self._startup is not None
         await asyncio.wait_for(asyncio.shield(self._startup), timeout)
 
@@ -110,10 +111,8 @@ class LedgerServer:
         for task in (self._startup, self._wake_task):
             if task is not None and not task.done():
                 task.cancel()
-                try:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
-                except (asyncio.CancelledError, Exception):  # noqa: S110
-                    pass
         if self.writer is not None:
             await self.writer.stop()
         if self.relay is not None:
