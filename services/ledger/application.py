@@ -220,12 +220,43 @@ class LedgerApplication(Application[UUID]):
                 self.book.programmes[aggregate.id] = aggregate
             else:
                 self.book.apply_entry(aggregate)
+        self._log_recorded(to_save)
         if recordings:
             first = recordings[0].notification.id
             if first != self.book.position + 1:
                 log.warning("ledger.log_gap", expected=self.book.position + 1, got=first)
             self.book.position = recordings[-1].notification.id
         return results
+
+    @staticmethod
+    def _log_recorded(saved: list[Any]) -> None:
+        if len(saved) > 20:
+            log.info("entries.recorded", count=len(saved))
+            return
+        for aggregate in saved:
+            if isinstance(aggregate, E.Payout):
+                log.info(
+                    "payout.posted",
+                    entry_id=str(aggregate.id),
+                    request_id=aggregate.request_id,
+                    program=aggregate.program_code,
+                    amount_fen=aggregate.amount_fen,
+                )
+            elif isinstance(aggregate, E.Reversal):
+                log.info(
+                    "payout.reversed",
+                    entry_id=str(aggregate.id),
+                    request_id=aggregate.request_id,
+                    reverses=aggregate.reverses_entry_id,
+                    reason=aggregate.reason,
+                )
+            elif isinstance(aggregate, Programme):
+                log.info(
+                    "programme.changed",
+                    program=aggregate.code,
+                    fiscal_year=aggregate.fiscal_year,
+                    closed=aggregate.closed,
+                )
 
     def _handle(
         self, command: Command, draft: Draft, known: set[UUID] | None, to_save: list[Any]
