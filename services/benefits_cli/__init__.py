@@ -1,0 +1,1 @@
+"""The ``benefits`` command-line client and the local stack runner (``benefits up``)."""
