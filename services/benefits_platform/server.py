@@ -4,22 +4,26 @@
 NOT_SERVING until the service says it is ready) and reflection. Services build
 one in their ``create_server(config)`` factory; :func:`run_until_signalled`
 runs a started service until SIGINT/SIGTERM and stops it gracefully.
+:class:`StoreAndBusServer` is the bring-up shared by services whose readiness
+is "store open and NATS connected" (members, reporting).
 Nothing here runs at import time.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Protocol
+from typing import Generic, Protocol, TypeVar
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1._async import HealthServicer
 from grpc_reflection.v1alpha import reflection
+from nats.aio.client import Client
 
-from benefits_platform import logs
+from benefits_platform import bus, logs
 from benefits_platform.config import ServiceConfig
 
 log = logs.get("benefits.server")
@@ -81,7 +85,9 @@ class Service(Protocol):
     async def stop(self) -> None: ...
 
 
-async def run_until_signalled(service: Service, on_started: Callable[[], Awaitable[None]] | None = None) -> None:
+async def run_until_signalled(
+    service: Service, on_started: Callable[[], Awaitable[None]] | None = None
+) -> None:
     """Start ``service``, wait for SIGINT or SIGTERM, then stop it gracefully."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -94,3 +100,117 @@ async def run_until_signalled(service: Service, on_started: Callable[[], Awaitab
     log.info("service.stopping")
     await service.stop()
     log.info("service.stopped")
+
+
+def serve(build: Callable[[], Service]) -> None:
+    """A service process's main: build the service inside the event loop and
+    run it until SIGINT/SIGTERM.
+
+    The service must be built inside the running loop: a grpc.aio server
+    created before ``asyncio.run()`` belongs to another loop and fails to start
+    ("attached to a different loop").
+    """
+
+    async def _run() -> None:
+        await run_until_signalled(build())
+
+    asyncio.run(_run())
+
+
+class Closable(Protocol):
+    def close(self) -> None: ...
+
+
+App = TypeVar("App", bound=Closable)
+
+RETRY_SECONDS = 1.0
+WATCH_SECONDS = 0.5
+
+
+class StoreAndBusServer(Generic[App]):
+    """A service that is ready when its store is open and NATS is connected.
+
+    ``start()`` listens at once with health NOT_SERVING, then in the background
+    opens the service's application (its event store) in a worker thread and
+    connects to NATS, retrying each until it succeeds, and only then reports
+    SERVING. While the NATS connection is lost, health says NOT_SERVING again
+    until the client has reconnected.
+    """
+
+    def __init__(
+        self,
+        config: ServiceConfig,
+        open_app: Callable[[], App],
+        service_names: Iterable[str] = (),
+    ) -> None:
+        self.config = config
+        self.host = GrpcHost(config, service_names)
+        self.app: App | None = None
+        self.nc: Client | None = None
+        self._open_app = open_app
+        self._startup: asyncio.Task[None] | None = None
+        self._watch: asyncio.Task[None] | None = None
+
+    @property
+    def address(self) -> str:
+        return self.host.address
+
+    @property
+    def name(self) -> str:
+        return self.config.service
+
+    async def start(self) -> None:
+        await self.host.start()
+        log.info("service.listening", service=self.name, address=self.address)
+        self._startup = asyncio.create_task(self._bring_up(), name=f"{self.name}-startup")
+
+    async def wait_ready(self, timeout: float = 60.0) -> None:  # noqa: ASYNC109
+        """Wait until the service reports SERVING (raises TimeoutError after ``timeout``)."""
+        if self._startup is None:
+            raise RuntimeError("wait_ready() before start()")
+        await asyncio.wait_for(asyncio.shield(self._startup), timeout)
+
+    async def _bring_up(self) -> None:
+        while self.app is None:
+            try:
+                self.app = await asyncio.to_thread(self._open_app)
+            except Exception as error:
+                log.warning("service.store_unavailable", service=self.name,
+                            error=type(error).__name__)
+                await asyncio.sleep(RETRY_SECONDS)
+        log.info("service.store_open", service=self.name)
+        while self.nc is None:
+            try:
+                self.nc = await bus.connect(self.config.nats_url, self.name)
+            except Exception as error:
+                log.warning("service.nats_unavailable", service=self.name,
+                            error=type(error).__name__)
+                await asyncio.sleep(RETRY_SECONDS)
+        await self.host.set_serving(True)
+        self._watch = asyncio.create_task(self._watch_bus(), name=f"{self.name}-bus-watch")
+        log.info("service.serving", service=self.name, address=self.address)
+
+    async def _watch_bus(self) -> None:
+        serving = True
+        while self.nc is not None:
+            await asyncio.sleep(WATCH_SECONDS)
+            connected = bool(self.nc.is_connected)
+            if connected != serving:
+                serving = connected
+                await self.host.set_serving(serving)
+                log.warning("service.nats_reconnected" if serving else "service.nats_lost",
+                            service=self.name)
+
+    async def stop(self) -> None:
+        await self.host.stop()
+        for task in (self._watch, self._startup):
+            if task is not None and not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+        if self.nc is not None:
+            nc, self.nc = self.nc, None
+            await nc.close()
+        if self.app is not None:
+            app, self.app = self.app, None
+            await asyncio.to_thread(app.close)

@@ -1,0 +1,2 @@
+"""The members domain: aggregates, events, rules. Standard library,
+eventsourcing.domain and the shared domain errors only."""

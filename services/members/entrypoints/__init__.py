@@ -1,0 +1,1 @@
+"""Entrypoints of the members service: the server factory and process entrypoint."""

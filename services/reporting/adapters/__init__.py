@@ -1,0 +1,1 @@
+"""Adapters of the reporting service: NATS consumers' wiring and the projection store."""

@@ -1,0 +1,1 @@
+"""Entrypoints of the reporting service: the server factory and process entrypoint."""

@@ -1,0 +1,244 @@
+"""End to end: ``run_stack`` in its own process, as ``benefits up`` runs it.
+
+nats-server and the three services start on free ports in a temporary data
+directory; the ledger is called over real gRPC; SIGTERM stops everything and
+leaves no process behind; a second run on the same directory still has the
+data. Linux only (child processes are found through /proc).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import grpc
+import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from benefits_cli.stack import run_stack
+from benefits_platform.protos.benefits.v1 import ledger_pb2, ledger_pb2_grpc
+from tests.support import free_port
+
+REPO = Path(__file__).resolve().parents[1]
+SERVICES = ("ledger", "members", "reporting")
+BOUND = 120.0  # upper bound for the stack to come up or go down; never asserted on
+UP_LINE = "benefits stack is up."
+
+RUNNER = """
+import json, sys
+from pathlib import Path
+from benefits_cli.stack import run_stack
+ports = json.loads(sys.argv[2])
+raise SystemExit(run_stack(
+    Path(sys.argv[1]), nats_port=ports.pop("nats"), monitor_port=ports.pop("monitor"),
+    ports=ports, extra_env={"BENEFITS_LOG_LEVEL": "INFO"},
+))
+"""
+
+
+@dataclass
+class RunningStack:
+    data_dir: Path
+    ports: dict[str, int]
+    proc: subprocess.Popen[bytes]
+    output_path: Path
+    children: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def output(self) -> str:
+        return self.output_path.read_text(errors="replace")
+
+    def channel(self, service: str) -> grpc.Channel:
+        return grpc.insecure_channel(f"127.0.0.1:{self.ports[service]}")
+
+
+def children_of(pid: int) -> dict[int, str]:
+    """Processes whose parent is ``pid``, with their command lines."""
+    found: dict[int, str] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        if int(fields[1]) == pid:
+            found[int(entry.name)] = cmdline.replace(b"\0", b" ").decode(errors="replace")
+    return found
+
+
+def is_running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def serving(stack: RunningStack, service: str) -> bool:
+    with stack.channel(service) as channel:
+        try:
+            reply = health_pb2_grpc.HealthStub(channel).Check(
+                health_pb2.HealthCheckRequest(service=""), timeout=1.0
+            )
+        except grpc.RpcError:
+            return False
+    return bool(reply.status == health_pb2.HealthCheckResponse.SERVING)
+
+
+def start_stack(data_dir: Path, ports: dict[str, int], output_path: Path) -> RunningStack:
+    with output_path.open("ab") as output:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", RUNNER, str(data_dir), json.dumps(ports)],
+            stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT, cwd=REPO,
+        )
+    stack = RunningStack(data_dir, ports, proc, output_path)
+    runs = stack.output.count(UP_LINE)
+    deadline = time.monotonic() + BOUND
+    # Up means: every service answers SERVING and the runner has said so.
+    while not (
+        all(serving(stack, service) for service in SERVICES) and stack.output.count(UP_LINE) > runs
+    ):
+        if proc.poll() is not None:
+            pytest.fail(f"the stack exited with {proc.returncode}:\n{stack.output}")
+        if time.monotonic() > deadline:
+            stop_stack(stack)
+            pytest.fail(f"the stack did not come up:\n{stack.output}")
+        time.sleep(0.2)
+    stack.children = children_of(proc.pid)
+    return stack
+
+
+def stop_stack(stack: RunningStack, sig: int = signal.SIGTERM) -> int:
+    if stack.proc.poll() is None:
+        stack.proc.send_signal(sig)
+    try:
+        return stack.proc.wait(BOUND)
+    except subprocess.TimeoutExpired:
+        stack.proc.kill()
+        for pid in children_of(stack.proc.pid):
+            os.kill(pid, signal.SIGKILL)
+        stack.proc.wait()
+        raise
+
+
+@pytest.fixture
+def ports() -> dict[str, int]:
+    chosen: set[int] = set()
+    while len(chosen) < 5:
+        chosen.add(free_port())
+    return dict(zip(("nats", "monitor", *SERVICES), sorted(chosen), strict=True))
+
+
+@pytest.fixture
+def stacks() -> Iterator[list[RunningStack]]:
+    """Stacks a test started; any still running at the end are stopped."""
+    started: list[RunningStack] = []
+    yield started
+    for stack in started:
+        if stack.proc.poll() is None:
+            stop_stack(stack)
+
+
+def open_and_post(stack: RunningStack) -> ledger_pb2.Entry:
+    with stack.channel("ledger") as channel:
+        ledger = ledger_pb2_grpc.LedgerServiceStub(channel)
+        programme = ledger.OpenProgram(ledger_pb2.OpenProgramRequest(
+            code="WINTER_WARMTH", fiscal_year=2026, name_zh="送温暖", name_en="Winter warmth",
+            kind=ledger_pb2.PROGRAM_KIND_AID, budget_fen=800_000_000, request_id="open-ww-2026",
+        ), timeout=30)
+        assert programme.status == ledger_pb2.PROGRAM_STATUS_OPEN
+        entry: ledger_pb2.Entry = ledger.PostPayout(ledger_pb2.PostPayoutRequest(
+            request_id="ww-2026-0001", member_id="M0001", program_code="WINTER_WARMTH",
+            fiscal_year=2026, amount_fen=200_000, effective_date="2026-01-20",
+        ), timeout=30)
+    assert entry.amount_fen == 200_000 and not entry.replayed
+    return entry
+
+
+def test_stack_runs_stops_cleanly_and_keeps_its_data(
+    tmp_path: Path, ports: dict[str, int], stacks: list[RunningStack]
+) -> None:
+    data_dir = tmp_path / "var"
+    output_path = tmp_path / "stack.out"
+
+    first = start_stack(data_dir, ports, output_path)
+    stacks.append(first)
+    assert sorted(cmd.split()[0].rsplit("/", 1)[-1] for cmd in first.children.values()) == [
+        "nats-server", *[Path(sys.executable).name] * 3,
+    ]
+    for service in SERVICES:
+        assert any(f"-m {service}.entrypoints.server" in cmd for cmd in first.children.values())
+    entry = open_and_post(first)
+
+    out = first.output
+    for service in SERVICES:
+        assert f"127.0.0.1:{ports[service]}" in out
+        assert str(data_dir / "logs" / f"{service}.log") in out
+    assert f"nats://127.0.0.1:{ports['nats']}" in out
+    assert f"http://127.0.0.1:{ports['monitor']}" in out
+    assert str(data_dir / "logs" / "nats-server.log") in out
+
+    assert stop_stack(first) == 0
+    assert not [pid for pid in first.children if is_running(pid)]
+    for name in ("nats-server", *SERVICES):
+        assert (data_dir / "logs" / f"{name}.log").stat().st_size > 0
+    assert (data_dir / "nats" / "jetstream").is_dir()
+
+    # Same data directory, same ports: everything recorded is still there.
+    second = start_stack(data_dir, ports, output_path)
+    stacks.append(second)
+    with second.channel("ledger") as channel:
+        ledger = ledger_pb2_grpc.LedgerServiceStub(channel)
+        programme = ledger.GetProgram(
+            ledger_pb2.GetProgramRequest(code="WINTER_WARMTH", fiscal_year=2026), timeout=30
+        )
+        assert programme.name_zh == "送温暖"
+        assert programme.committed_fen == 200_000
+        assert programme.payout_count == 1
+        replay = ledger.PostPayout(ledger_pb2.PostPayoutRequest(
+            request_id="ww-2026-0001", member_id="M0001", program_code="WINTER_WARMTH",
+            fiscal_year=2026, amount_fen=200_000, effective_date="2026-01-20",
+        ), timeout=30)
+        assert replay.replayed and replay.entry_id == entry.entry_id
+    assert stop_stack(second, signal.SIGINT) == 0
+    assert not [pid for pid in second.children if is_running(pid)]
+
+
+def test_a_dying_child_stops_the_stack_with_an_error(
+    tmp_path: Path, ports: dict[str, int], stacks: list[RunningStack]
+) -> None:
+    stack = start_stack(tmp_path / "var", ports, tmp_path / "stack.out")
+    stacks.append(stack)
+    members = [pid for pid, cmd in stack.children.items() if "members.entrypoints" in cmd]
+    assert len(members) == 1
+    os.kill(members[0], signal.SIGKILL)
+
+    assert stack.proc.wait(BOUND) == 1
+    assert "members was killed by signal 9 unexpectedly" in stack.output
+    assert not [pid for pid in stack.children if is_running(pid)]
+
+
+def test_a_port_in_use_is_refused_before_anything_starts(
+    tmp_path: Path, ports: dict[str, int], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", ports["members"]))
+        taken.listen()
+        status = run_stack(
+            tmp_path / "var", nats_port=ports["nats"], monitor_port=ports["monitor"],
+            ports={s: ports[s] for s in SERVICES},
+        )
+    assert status == 1
+    assert f"port {ports['members']} (members) is already in use" in capsys.readouterr().err
+    assert not (tmp_path / "var").exists()
