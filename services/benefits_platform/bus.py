@@ -27,8 +27,23 @@ def subject_prefix(source: str) -> str:
     return f"benefits.{source}.v1"
 
 
+async def _log_error(error: Exception) -> None:
+    log.warning("bus.error", error=type(error).__name__, detail=str(error)[:200])
+
+
+async def _log_disconnected() -> None:
+    log.warning("bus.disconnected")
+
+
+async def _log_reconnected() -> None:
+    log.info("bus.reconnected")
+
+
 async def connect(url: str, name: str) -> Client:
     return await nats.connect(
+        error_cb=_log_error,
+        disconnected_cb=_log_disconnected,
+        reconnected_cb=_log_reconnected,
         servers=[u.strip() for u in url.split(",") if u.strip()],
         name=name,
         max_reconnect_attempts=-1,

@@ -23,6 +23,7 @@ from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 
 from benefits_platform import logs
+from benefits_platform.aio import in_thread
 from benefits_platform.bus import (
     EXPECTED_LAST_SEQ,
     MSG_ID,
@@ -116,7 +117,7 @@ class OutboxRelay:
                 msg = await self.js.get_msg(self.stream, seq=last_seq)
             envelope = events_pb2.EventEnvelope.FromString(msg.data or b"")
             position, head = envelope.position, envelope.hash
-        checkpoint = await asyncio.to_thread(self.checkpoints.load, self.source)
+        checkpoint = await in_thread(self.checkpoints.load, self.source)
         if checkpoint is not None and checkpoint[0] > position:
             log.warning(
                 "relay.stream_behind_checkpoint",
@@ -150,13 +151,13 @@ class OutboxRelay:
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
 
-    async def publish_next_batch(self) -> int:
-        notifications = await asyncio.to_thread(
-            self.recorder.select_notifications,
-            start=self.position,
-            limit=self.batch_size,
-            inclusive_of_start=False,
+    def _select_after(self, position: int) -> Any:
+        return self.recorder.select_notifications(
+            start=position, limit=self.batch_size, inclusive_of_start=False
         )
+
+    async def publish_next_batch(self) -> int:
+        notifications = await in_thread(self._select_after, self.position)
         if not notifications:
             return 0
         head = self.head_hash
@@ -201,7 +202,7 @@ class OutboxRelay:
         self.stream_seq = last_ack.seq
         self.head_hash = head
         self.published += len(messages)
-        await asyncio.to_thread(
+        await in_thread(
             self.checkpoints.save,
             self.source,
             self.position,

@@ -24,6 +24,7 @@ from grpc_reflection.v1alpha import reflection
 from nats.aio.client import Client
 
 from benefits_platform import bus, logs
+from benefits_platform.aio import in_thread
 from benefits_platform.config import ServiceConfig
 
 log = logs.get("benefits.server")
@@ -173,7 +174,7 @@ class StoreAndBusServer(Generic[App]):
     async def _bring_up(self) -> None:
         while self.app is None:
             try:
-                self.app = await asyncio.to_thread(self._open_app)
+                self.app = await in_thread(self._open_app)
             except Exception as error:
                 log.warning("service.store_unavailable", service=self.name,
                             error=type(error).__name__)

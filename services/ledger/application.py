@@ -21,6 +21,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, PersistenceError
 
 from benefits_platform import logs
+from benefits_platform.aio import in_thread
 from benefits_platform.domain_errors import (
     BatchRowError,
     DomainError,
@@ -430,7 +431,7 @@ class CommandWriter:
             if not live:
                 continue
             try:
-                results = await asyncio.to_thread(self.app.execute, [c for c, _ in live])
+                results = await in_thread(self.app.execute, [c for c, _ in live])
             except DomainError as error:
                 results = [error] * len(live)
             except Exception as error:  # a server fault: fail the group, keep serving

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from nats.aio.client import Client
 
 from benefits_platform import bus, logs
+from benefits_platform.aio import in_thread
 from benefits_platform.config import ServiceConfig
 from benefits_platform.config import load as load_config
 from benefits_platform.eventstore import eventsourcing_env
@@ -63,7 +64,7 @@ class LedgerServer:
     async def _bring_up(self) -> None:
         env = eventsourcing_env(self.config.store)
         self.db = Database(self.config.store, self.config.data_dir / "ledger" / "relay.sqlite")
-        self.app = await asyncio.to_thread(LedgerApplication, env)
+        self.app = await in_thread(LedgerApplication, env)
         log.info("ledger.book_loaded", position=self.app.book.position)
         self.writer = CommandWriter(self.app, self.config.max_group_size * 4)
         while True:
@@ -103,7 +104,7 @@ class LedgerServer:
 
     async def read(self, fn: Callable[..., T], *args: Any) -> T:
         """Run a store read off the event loop."""
-        return await asyncio.to_thread(fn, *args)
+        return await in_thread(fn, *args)
 
     async def stop(self) -> None:
         self.ready = False
