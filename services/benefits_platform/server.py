@@ -15,17 +15,20 @@ import asyncio
 import contextlib
 import signal
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1._async import HealthServicer
 from grpc_reflection.v1alpha import reflection
 from nats.aio.client import Client
+from nats.js import JetStreamContext
 
 from benefits_platform import bus, logs
 from benefits_platform.aio import in_thread
 from benefits_platform.config import ServiceConfig
+from benefits_platform.relay import Codec, OutboxRelay
+from benefits_platform.sqlstore import Database, RelayCheckpoints
 
 log = logs.get("benefits.server")
 
@@ -50,8 +53,11 @@ class GrpcHost:
         self.health = HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         reflection.enable_server_reflection(
-            [*self.service_names, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
-             reflection.SERVICE_NAME],
+            [
+                *self.service_names,
+                health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
+                reflection.SERVICE_NAME,
+            ],
             self.server,
         )
         self.port = self.server.add_insecure_port(config.address)
@@ -133,9 +139,11 @@ class StoreAndBusServer(Generic[App]):
 
     ``start()`` listens at once with health NOT_SERVING, then in the background
     opens the service's application (its event store) in a worker thread and
-    connects to NATS, retrying each until it succeeds, and only then reports
-    SERVING. While the NATS connection is lost, health says NOT_SERVING again
-    until the client has reconnected.
+    connects to NATS, retrying each until it succeeds. A service that publishes
+    its own events (``codec`` given) then makes sure its stream exists and
+    starts the outbox relay. Subclasses start their own parts in
+    :meth:`on_ready`; only then does health say SERVING. While the NATS
+    connection is lost, health says NOT_SERVING until the client has reconnected.
     """
 
     def __init__(
@@ -143,12 +151,18 @@ class StoreAndBusServer(Generic[App]):
         config: ServiceConfig,
         open_app: Callable[[], App],
         service_names: Iterable[str] = (),
+        codec: Codec | None = None,
     ) -> None:
         self.config = config
         self.host = GrpcHost(config, service_names)
         self.app: App | None = None
         self.nc: Client | None = None
+        self.js: JetStreamContext | None = None
+        self.relay: OutboxRelay | None = None
+        self.db: Database | None = None
+        self.ready = False
         self._open_app = open_app
+        self._codec = codec
         self._startup: asyncio.Task[None] | None = None
         self._watch: asyncio.Task[None] | None = None
 
@@ -176,20 +190,51 @@ class StoreAndBusServer(Generic[App]):
             try:
                 self.app = await in_thread(self._open_app)
             except Exception as error:
-                log.warning("service.store_unavailable", service=self.name,
-                            error=type(error).__name__)
+                log.warning(
+                    "service.store_unavailable", service=self.name, error=type(error).__name__
+                )
                 await asyncio.sleep(RETRY_SECONDS)
         log.info("service.store_open", service=self.name)
-        while self.nc is None:
+        while self.js is None:
             try:
                 self.nc = await bus.connect(self.config.nats_url, self.name)
+                js = self.nc.jetstream()
+                if self._codec is not None:
+                    await bus.ensure_stream(js, self.name, self.config.stream_replicas)
+                self.js = js
             except Exception as error:
-                log.warning("service.nats_unavailable", service=self.name,
-                            error=type(error).__name__)
+                log.warning(
+                    "service.nats_unavailable", service=self.name, error=type(error).__name__
+                )
+                if self.nc is not None:
+                    with contextlib.suppress(Exception):
+                        await self.nc.close()
+                    self.nc = None
                 await asyncio.sleep(RETRY_SECONDS)
+        if self._codec is not None:
+            self.db = Database(self.config.store, self.config.data_dir / self.name / "relay.sqlite")
+            app: Any = self.app
+            self.relay = OutboxRelay(
+                source=self.name,
+                recorder=app.recorder,
+                mapper=app.mapper,
+                codec=self._codec,
+                js=self.js,
+                checkpoints=RelayCheckpoints(self.db),
+                batch_size=self.config.relay_batch_size,
+            )
+            self.relay.start()
+        await self.on_ready()
+        self.ready = True
         await self.host.set_serving(True)
         self._watch = asyncio.create_task(self._watch_bus(), name=f"{self.name}-bus-watch")
         log.info("service.serving", service=self.name, address=self.address)
+
+    async def on_ready(self) -> None:
+        """Start the service's own parts once its store and NATS are ready."""
+
+    async def on_stopping(self) -> None:
+        """Stop the service's own parts, before NATS and the store close."""
 
     async def _watch_bus(self) -> None:
         serving = True
@@ -199,19 +244,28 @@ class StoreAndBusServer(Generic[App]):
             if connected != serving:
                 serving = connected
                 await self.host.set_serving(serving)
-                log.warning("service.nats_reconnected" if serving else "service.nats_lost",
-                            service=self.name)
+                log.warning(
+                    "service.nats_reconnected" if serving else "service.nats_lost",
+                    service=self.name,
+                )
 
     async def stop(self) -> None:
+        self.ready = False
         await self.host.stop()
         for task in (self._watch, self._startup):
             if task is not None and not task.done():
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
+        await self.on_stopping()
+        if self.relay is not None:
+            await self.relay.stop()
         if self.nc is not None:
             nc, self.nc = self.nc, None
             await nc.close()
         if self.app is not None:
             app, self.app = self.app, None
-            await asyncio.to_thread(app.close)
+            await in_thread(app.close)
+        if self.db is not None:
+            db, self.db = self.db, None
+            db.close()

@@ -10,6 +10,7 @@ import grpc
 from benefits_platform.domain_errors import InvalidArgument, Unavailable
 from benefits_platform.protos.benefits.v1 import common_pb2, ledger_pb2, ledger_pb2_grpc
 from benefits_platform.rpc import rpc
+from ledger.application import CommandWriter, LedgerApplication
 from ledger.domain.commands import GetProgramQuery
 from ledger.entrypoints import converters as C
 
@@ -44,27 +45,32 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServiceServicer):
         self.server = server
 
     @property
-    def app(self):  # type: ignore[no-untyped-def]
+    def app(self) -> LedgerApplication:
         app = self.server.app
         if app is None or not self.server.ready:
             raise Unavailable("the ledger is starting; retry shortly")
         return app
+
+    @property
+    def writer(self) -> CommandWriter:
+        writer = self.server.writer
+        if writer is None or not self.server.ready:
+            raise Unavailable("the ledger is starting; retry shortly")
+        return writer
 
     @rpc
     async def OpenProgram(
         self, request: ledger_pb2.OpenProgramRequest, context: grpc.aio.ServicerContext
     ) -> ledger_pb2.Program:
         cmd = C.open_program(request)
-        self.app  # noqa: B018  (readiness)
-        return C.program(await self.server.writer.submit(cmd))
+        return C.program(await self.writer.submit(cmd))
 
     @rpc
     async def CloseProgram(
         self, request: ledger_pb2.CloseProgramRequest, context: grpc.aio.ServicerContext
     ) -> ledger_pb2.Program:
         cmd = C.close_program(request)
-        self.app  # noqa: B018
-        return C.program(await self.server.writer.submit(cmd))
+        return C.program(await self.writer.submit(cmd))
 
     @rpc
     async def GetProgram(
@@ -89,16 +95,14 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServiceServicer):
     ) -> ledger_pb2.Entry:
         cmd = C.post_payout(request)
         cmd.validate()
-        self.app  # noqa: B018
-        return C.recorded_entry(await self.server.writer.submit(cmd))
+        return C.recorded_entry(await self.writer.submit(cmd))
 
     @rpc
     async def PostPayouts(
         self, request: ledger_pb2.PostPayoutsRequest, context: grpc.aio.ServicerContext
     ) -> ledger_pb2.PostPayoutsResponse:
         batch = C.post_payouts(request)
-        self.app  # noqa: B018
-        recorded = await self.server.writer.submit(batch)
+        recorded = await self.writer.submit(batch)
         return ledger_pb2.PostPayoutsResponse(
             entries=[C.recorded_entry(r) for r in recorded],
             replayed_count=sum(1 for r in recorded if r.replayed),
@@ -109,8 +113,7 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServiceServicer):
         self, request: ledger_pb2.ReversePayoutRequest, context: grpc.aio.ServicerContext
     ) -> ledger_pb2.Entry:
         cmd = C.reverse_payout(request)
-        self.app  # noqa: B018
-        return C.recorded_entry(await self.server.writer.submit(cmd))
+        return C.recorded_entry(await self.writer.submit(cmd))
 
     @rpc
     async def GetPayout(
