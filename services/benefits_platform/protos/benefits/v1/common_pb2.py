@@ -24,13 +24,15 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18\x62\x65nefits/v1/common.proto\x12\x0b\x62\x65nefits.v1\"&\n\x05Money\x12\x0b\n\x03\x66\x65n\x18\x01 \x01(\x03\x12\x10\n\x08\x63urrency\x18\x02 \x01(\t\".\n\x07Posting\x12\x0f\n\x07\x61\x63\x63ount\x18\x01 \x01(\t\x12\x12\n\namount_fen\x18\x02 \x01(\x03\"4\n\x0bPageRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\tb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18\x62\x65nefits/v1/common.proto\x12\x0b\x62\x65nefits.v1\"&\n\x05Money\x12\x0b\n\x03\x66\x65n\x18\x01 \x01(\x03\x12\x10\n\x08\x63urrency\x18\x02 \x01(\t\".\n\x07Posting\x12\x0f\n\x07\x61\x63\x63ount\x18\x01 \x01(\t\x12\x12\n\namount_fen\x18\x02 \x01(\x03\"4\n\x0bPageRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t*\x98\x01\n\x0cHardshipTier\x12\x1d\n\x19HARDSHIP_TIER_UNSPECIFIED\x10\x00\x12\x16\n\x12HARDSHIP_TIER_DEEP\x10\x01\x12\x1a\n\x16HARDSHIP_TIER_RELATIVE\x10\x02\x12\x1a\n\x16HARDSHIP_TIER_ACCIDENT\x10\x03\x12\x19\n\x15HARDSHIP_TIER_GENERAL\x10\x04\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'benefits.v1.common_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
+  _globals['_HARDSHIPTIER']._serialized_start=184
+  _globals['_HARDSHIPTIER']._serialized_end=336
   _globals['_MONEY']._serialized_start=41
   _globals['_MONEY']._serialized_end=79
   _globals['_POSTING']._serialized_start=81

@@ -1,8 +1,22 @@
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from typing import ClassVar as _ClassVar, Optional as _Optional
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class HardshipTier(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    HARDSHIP_TIER_UNSPECIFIED: _ClassVar[HardshipTier]
+    HARDSHIP_TIER_DEEP: _ClassVar[HardshipTier]
+    HARDSHIP_TIER_RELATIVE: _ClassVar[HardshipTier]
+    HARDSHIP_TIER_ACCIDENT: _ClassVar[HardshipTier]
+    HARDSHIP_TIER_GENERAL: _ClassVar[HardshipTier]
+HARDSHIP_TIER_UNSPECIFIED: HardshipTier
+HARDSHIP_TIER_DEEP: HardshipTier
+HARDSHIP_TIER_RELATIVE: HardshipTier
+HARDSHIP_TIER_ACCIDENT: HardshipTier
+HARDSHIP_TIER_GENERAL: HardshipTier
 
 class Money(_message.Message):
     __slots__ = ("fen", "currency")

@@ -47,7 +47,7 @@ class EventEnvelope(_message.Message):
     def __init__(self, envelope_version: _Optional[int] = ..., source: _Optional[str] = ..., position: _Optional[int] = ..., event_id: _Optional[str] = ..., event_type: _Optional[str] = ..., aggregate_type: _Optional[str] = ..., aggregate_id: _Optional[str] = ..., aggregate_version: _Optional[int] = ..., effective_date: _Optional[str] = ..., recorded_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., request_id: _Optional[str] = ..., actor: _Optional[str] = ..., prev_hash: _Optional[bytes] = ..., hash: _Optional[bytes] = ..., payload: _Optional[_Union[_any_pb2.Any, _Mapping]] = ...) -> None: ...
 
 class ProgramOpened(_message.Message):
-    __slots__ = ("program_id", "code", "fiscal_year", "name_zh", "name_en", "kind", "budget_fen", "standard_amount_fen", "per_member_annual_cap_fen", "eligibility")
+    __slots__ = ("program_id", "code", "fiscal_year", "name_zh", "name_en", "kind", "budget_fen", "standard_amount_fen", "per_member_annual_cap_fen", "eligibility", "tier_standards")
     PROGRAM_ID_FIELD_NUMBER: _ClassVar[int]
     CODE_FIELD_NUMBER: _ClassVar[int]
     FISCAL_YEAR_FIELD_NUMBER: _ClassVar[int]
@@ -58,6 +58,7 @@ class ProgramOpened(_message.Message):
     STANDARD_AMOUNT_FEN_FIELD_NUMBER: _ClassVar[int]
     PER_MEMBER_ANNUAL_CAP_FEN_FIELD_NUMBER: _ClassVar[int]
     ELIGIBILITY_FIELD_NUMBER: _ClassVar[int]
+    TIER_STANDARDS_FIELD_NUMBER: _ClassVar[int]
     program_id: str
     code: str
     fiscal_year: int
@@ -68,7 +69,8 @@ class ProgramOpened(_message.Message):
     standard_amount_fen: int
     per_member_annual_cap_fen: int
     eligibility: _ledger_pb2.Eligibility
-    def __init__(self, program_id: _Optional[str] = ..., code: _Optional[str] = ..., fiscal_year: _Optional[int] = ..., name_zh: _Optional[str] = ..., name_en: _Optional[str] = ..., kind: _Optional[_Union[_ledger_pb2.ProgramKind, str]] = ..., budget_fen: _Optional[int] = ..., standard_amount_fen: _Optional[int] = ..., per_member_annual_cap_fen: _Optional[int] = ..., eligibility: _Optional[_Union[_ledger_pb2.Eligibility, _Mapping]] = ...) -> None: ...
+    tier_standards: _containers.RepeatedCompositeFieldContainer[_ledger_pb2.TierStandard]
+    def __init__(self, program_id: _Optional[str] = ..., code: _Optional[str] = ..., fiscal_year: _Optional[int] = ..., name_zh: _Optional[str] = ..., name_en: _Optional[str] = ..., kind: _Optional[_Union[_ledger_pb2.ProgramKind, str]] = ..., budget_fen: _Optional[int] = ..., standard_amount_fen: _Optional[int] = ..., per_member_annual_cap_fen: _Optional[int] = ..., eligibility: _Optional[_Union[_ledger_pb2.Eligibility, _Mapping]] = ..., tier_standards: _Optional[_Iterable[_Union[_ledger_pb2.TierStandard, _Mapping]]] = ...) -> None: ...
 
 class ProgramClosed(_message.Message):
     __slots__ = ("program_id", "code", "fiscal_year", "reason")
@@ -83,7 +85,7 @@ class ProgramClosed(_message.Message):
     def __init__(self, program_id: _Optional[str] = ..., code: _Optional[str] = ..., fiscal_year: _Optional[int] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class PayoutPosted(_message.Message):
-    __slots__ = ("entry_id", "request_id", "member_id", "program_code", "fiscal_year", "amount_fen", "effective_date", "external_ref", "note", "postings", "body_digest")
+    __slots__ = ("entry_id", "request_id", "member_id", "program_code", "fiscal_year", "amount_fen", "effective_date", "external_ref", "note", "postings", "body_digest", "basis")
     ENTRY_ID_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
@@ -95,6 +97,7 @@ class PayoutPosted(_message.Message):
     NOTE_FIELD_NUMBER: _ClassVar[int]
     POSTINGS_FIELD_NUMBER: _ClassVar[int]
     BODY_DIGEST_FIELD_NUMBER: _ClassVar[int]
+    BASIS_FIELD_NUMBER: _ClassVar[int]
     entry_id: str
     request_id: str
     member_id: str
@@ -106,7 +109,8 @@ class PayoutPosted(_message.Message):
     note: str
     postings: _containers.RepeatedCompositeFieldContainer[_common_pb2.Posting]
     body_digest: bytes
-    def __init__(self, entry_id: _Optional[str] = ..., request_id: _Optional[str] = ..., member_id: _Optional[str] = ..., program_code: _Optional[str] = ..., fiscal_year: _Optional[int] = ..., amount_fen: _Optional[int] = ..., effective_date: _Optional[str] = ..., external_ref: _Optional[str] = ..., note: _Optional[str] = ..., postings: _Optional[_Iterable[_Union[_common_pb2.Posting, _Mapping]]] = ..., body_digest: _Optional[bytes] = ...) -> None: ...
+    basis: _ledger_pb2.EligibilityBasis
+    def __init__(self, entry_id: _Optional[str] = ..., request_id: _Optional[str] = ..., member_id: _Optional[str] = ..., program_code: _Optional[str] = ..., fiscal_year: _Optional[int] = ..., amount_fen: _Optional[int] = ..., effective_date: _Optional[str] = ..., external_ref: _Optional[str] = ..., note: _Optional[str] = ..., postings: _Optional[_Iterable[_Union[_common_pb2.Posting, _Mapping]]] = ..., body_digest: _Optional[bytes] = ..., basis: _Optional[_Union[_ledger_pb2.EligibilityBasis, _Mapping]] = ...) -> None: ...
 
 class PayoutReversed(_message.Message):
     __slots__ = ("entry_id", "request_id", "reverses_entry_id", "member_id", "program_code", "fiscal_year", "amount_fen", "effective_date", "reason", "note", "postings", "body_digest")

@@ -70,7 +70,7 @@ class Eligibility(_message.Message):
     def __init__(self, member_groups: _Optional[_Iterable[str]] = ..., hardship_only: _Optional[bool] = ...) -> None: ...
 
 class OpenProgramRequest(_message.Message):
-    __slots__ = ("code", "fiscal_year", "name_zh", "name_en", "kind", "budget_fen", "standard_amount_fen", "per_member_annual_cap_fen", "eligibility", "request_id")
+    __slots__ = ("code", "fiscal_year", "name_zh", "name_en", "kind", "budget_fen", "standard_amount_fen", "per_member_annual_cap_fen", "eligibility", "request_id", "tier_standards")
     CODE_FIELD_NUMBER: _ClassVar[int]
     FISCAL_YEAR_FIELD_NUMBER: _ClassVar[int]
     NAME_ZH_FIELD_NUMBER: _ClassVar[int]
@@ -81,6 +81,7 @@ class OpenProgramRequest(_message.Message):
     PER_MEMBER_ANNUAL_CAP_FEN_FIELD_NUMBER: _ClassVar[int]
     ELIGIBILITY_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    TIER_STANDARDS_FIELD_NUMBER: _ClassVar[int]
     code: str
     fiscal_year: int
     name_zh: str
@@ -91,7 +92,16 @@ class OpenProgramRequest(_message.Message):
     per_member_annual_cap_fen: int
     eligibility: Eligibility
     request_id: str
-    def __init__(self, code: _Optional[str] = ..., fiscal_year: _Optional[int] = ..., name_zh: _Optional[str] = ..., name_en: _Optional[str] = ..., kind: _Optional[_Union[ProgramKind, str]] = ..., budget_fen: _Optional[int] = ..., standard_amount_fen: _Optional[int] = ..., per_member_annual_cap_fen: _Optional[int] = ..., eligibility: _Optional[_Union[Eligibility, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
+    tier_standards: _containers.RepeatedCompositeFieldContainer[TierStandard]
+    def __init__(self, code: _Optional[str] = ..., fiscal_year: _Optional[int] = ..., name_zh: _Optional[str] = ..., name_en: _Optional[str] = ..., kind: _Optional[_Union[ProgramKind, str]] = ..., budget_fen: _Optional[int] = ..., standard_amount_fen: _Optional[int] = ..., per_member_annual_cap_fen: _Optional[int] = ..., eligibility: _Optional[_Union[Eligibility, _Mapping]] = ..., request_id: _Optional[str] = ..., tier_standards: _Optional[_Iterable[_Union[TierStandard, _Mapping]]] = ...) -> None: ...
+
+class TierStandard(_message.Message):
+    __slots__ = ("tier", "amount_fen")
+    TIER_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FEN_FIELD_NUMBER: _ClassVar[int]
+    tier: _common_pb2.HardshipTier
+    amount_fen: int
+    def __init__(self, tier: _Optional[_Union[_common_pb2.HardshipTier, str]] = ..., amount_fen: _Optional[int] = ...) -> None: ...
 
 class CloseProgramRequest(_message.Message):
     __slots__ = ("code", "fiscal_year", "reason")
@@ -118,7 +128,7 @@ class ListProgramsRequest(_message.Message):
     def __init__(self, fiscal_year: _Optional[int] = ...) -> None: ...
 
 class Program(_message.Message):
-    __slots__ = ("code", "fiscal_year", "name_zh", "name_en", "kind", "status", "budget_fen", "committed_fen", "remaining_fen", "standard_amount_fen", "per_member_annual_cap_fen", "eligibility", "payout_count", "reversal_count", "opened_at", "closed_at")
+    __slots__ = ("code", "fiscal_year", "name_zh", "name_en", "kind", "status", "budget_fen", "committed_fen", "remaining_fen", "standard_amount_fen", "per_member_annual_cap_fen", "eligibility", "payout_count", "reversal_count", "opened_at", "closed_at", "tier_standards")
     CODE_FIELD_NUMBER: _ClassVar[int]
     FISCAL_YEAR_FIELD_NUMBER: _ClassVar[int]
     NAME_ZH_FIELD_NUMBER: _ClassVar[int]
@@ -135,6 +145,7 @@ class Program(_message.Message):
     REVERSAL_COUNT_FIELD_NUMBER: _ClassVar[int]
     OPENED_AT_FIELD_NUMBER: _ClassVar[int]
     CLOSED_AT_FIELD_NUMBER: _ClassVar[int]
+    TIER_STANDARDS_FIELD_NUMBER: _ClassVar[int]
     code: str
     fiscal_year: int
     name_zh: str
@@ -151,7 +162,8 @@ class Program(_message.Message):
     reversal_count: int
     opened_at: _timestamp_pb2.Timestamp
     closed_at: _timestamp_pb2.Timestamp
-    def __init__(self, code: _Optional[str] = ..., fiscal_year: _Optional[int] = ..., name_zh: _Optional[str] = ..., name_en: _Optional[str] = ..., kind: _Optional[_Union[ProgramKind, str]] = ..., status: _Optional[_Union[ProgramStatus, str]] = ..., budget_fen: _Optional[int] = ..., committed_fen: _Optional[int] = ..., remaining_fen: _Optional[int] = ..., standard_amount_fen: _Optional[int] = ..., per_member_annual_cap_fen: _Optional[int] = ..., eligibility: _Optional[_Union[Eligibility, _Mapping]] = ..., payout_count: _Optional[int] = ..., reversal_count: _Optional[int] = ..., opened_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., closed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    tier_standards: _containers.RepeatedCompositeFieldContainer[TierStandard]
+    def __init__(self, code: _Optional[str] = ..., fiscal_year: _Optional[int] = ..., name_zh: _Optional[str] = ..., name_en: _Optional[str] = ..., kind: _Optional[_Union[ProgramKind, str]] = ..., status: _Optional[_Union[ProgramStatus, str]] = ..., budget_fen: _Optional[int] = ..., committed_fen: _Optional[int] = ..., remaining_fen: _Optional[int] = ..., standard_amount_fen: _Optional[int] = ..., per_member_annual_cap_fen: _Optional[int] = ..., eligibility: _Optional[_Union[Eligibility, _Mapping]] = ..., payout_count: _Optional[int] = ..., reversal_count: _Optional[int] = ..., opened_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., closed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., tier_standards: _Optional[_Iterable[_Union[TierStandard, _Mapping]]] = ...) -> None: ...
 
 class ListProgramsResponse(_message.Message):
     __slots__ = ("programs",)
@@ -160,7 +172,7 @@ class ListProgramsResponse(_message.Message):
     def __init__(self, programs: _Optional[_Iterable[_Union[Program, _Mapping]]] = ...) -> None: ...
 
 class PostPayoutRequest(_message.Message):
-    __slots__ = ("request_id", "member_id", "program_code", "fiscal_year", "amount_fen", "effective_date", "external_ref", "note")
+    __slots__ = ("request_id", "member_id", "program_code", "fiscal_year", "amount_fen", "effective_date", "external_ref", "note", "members_position")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
     PROGRAM_CODE_FIELD_NUMBER: _ClassVar[int]
@@ -169,6 +181,7 @@ class PostPayoutRequest(_message.Message):
     EFFECTIVE_DATE_FIELD_NUMBER: _ClassVar[int]
     EXTERNAL_REF_FIELD_NUMBER: _ClassVar[int]
     NOTE_FIELD_NUMBER: _ClassVar[int]
+    MEMBERS_POSITION_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     member_id: str
     program_code: str
@@ -177,7 +190,8 @@ class PostPayoutRequest(_message.Message):
     effective_date: str
     external_ref: str
     note: str
-    def __init__(self, request_id: _Optional[str] = ..., member_id: _Optional[str] = ..., program_code: _Optional[str] = ..., fiscal_year: _Optional[int] = ..., amount_fen: _Optional[int] = ..., effective_date: _Optional[str] = ..., external_ref: _Optional[str] = ..., note: _Optional[str] = ...) -> None: ...
+    members_position: int
+    def __init__(self, request_id: _Optional[str] = ..., member_id: _Optional[str] = ..., program_code: _Optional[str] = ..., fiscal_year: _Optional[int] = ..., amount_fen: _Optional[int] = ..., effective_date: _Optional[str] = ..., external_ref: _Optional[str] = ..., note: _Optional[str] = ..., members_position: _Optional[int] = ...) -> None: ...
 
 class PostPayoutsRequest(_message.Message):
     __slots__ = ("payouts",)
@@ -206,7 +220,7 @@ class ReversePayoutRequest(_message.Message):
     def __init__(self, request_id: _Optional[str] = ..., entry_id: _Optional[str] = ..., reason: _Optional[_Union[ReversalReason, str]] = ..., note: _Optional[str] = ...) -> None: ...
 
 class Entry(_message.Message):
-    __slots__ = ("entry_id", "kind", "request_id", "member_id", "program_code", "fiscal_year", "amount_fen", "effective_date", "recorded_at", "external_ref", "note", "postings", "reverses_entry_id", "reversed_by_entry_id", "reversal_reason", "replayed")
+    __slots__ = ("entry_id", "kind", "request_id", "member_id", "program_code", "fiscal_year", "amount_fen", "effective_date", "recorded_at", "external_ref", "note", "postings", "reverses_entry_id", "reversed_by_entry_id", "reversal_reason", "replayed", "basis")
     ENTRY_ID_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
@@ -223,6 +237,7 @@ class Entry(_message.Message):
     REVERSED_BY_ENTRY_ID_FIELD_NUMBER: _ClassVar[int]
     REVERSAL_REASON_FIELD_NUMBER: _ClassVar[int]
     REPLAYED_FIELD_NUMBER: _ClassVar[int]
+    BASIS_FIELD_NUMBER: _ClassVar[int]
     entry_id: str
     kind: EntryKind
     request_id: str
@@ -239,7 +254,32 @@ class Entry(_message.Message):
     reversed_by_entry_id: str
     reversal_reason: ReversalReason
     replayed: bool
-    def __init__(self, entry_id: _Optional[str] = ..., kind: _Optional[_Union[EntryKind, str]] = ..., request_id: _Optional[str] = ..., member_id: _Optional[str] = ..., program_code: _Optional[str] = ..., fiscal_year: _Optional[int] = ..., amount_fen: _Optional[int] = ..., effective_date: _Optional[str] = ..., recorded_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., external_ref: _Optional[str] = ..., note: _Optional[str] = ..., postings: _Optional[_Iterable[_Union[_common_pb2.Posting, _Mapping]]] = ..., reverses_entry_id: _Optional[str] = ..., reversed_by_entry_id: _Optional[str] = ..., reversal_reason: _Optional[_Union[ReversalReason, str]] = ..., replayed: _Optional[bool] = ...) -> None: ...
+    basis: EligibilityBasis
+    def __init__(self, entry_id: _Optional[str] = ..., kind: _Optional[_Union[EntryKind, str]] = ..., request_id: _Optional[str] = ..., member_id: _Optional[str] = ..., program_code: _Optional[str] = ..., fiscal_year: _Optional[int] = ..., amount_fen: _Optional[int] = ..., effective_date: _Optional[str] = ..., recorded_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., external_ref: _Optional[str] = ..., note: _Optional[str] = ..., postings: _Optional[_Iterable[_Union[_common_pb2.Posting, _Mapping]]] = ..., reverses_entry_id: _Optional[str] = ..., reversed_by_entry_id: _Optional[str] = ..., reversal_reason: _Optional[_Union[ReversalReason, str]] = ..., replayed: _Optional[bool] = ..., basis: _Optional[_Union[EligibilityBasis, _Mapping]] = ...) -> None: ...
+
+class EligibilityBasis(_message.Message):
+    __slots__ = ("membership_status", "unit_code", "member_groups", "hardship_status", "tier", "pre_exit_tier", "gradual_exit_until", "ceiling_fen", "members_position", "household_id")
+    MEMBERSHIP_STATUS_FIELD_NUMBER: _ClassVar[int]
+    UNIT_CODE_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_GROUPS_FIELD_NUMBER: _ClassVar[int]
+    HARDSHIP_STATUS_FIELD_NUMBER: _ClassVar[int]
+    TIER_FIELD_NUMBER: _ClassVar[int]
+    PRE_EXIT_TIER_FIELD_NUMBER: _ClassVar[int]
+    GRADUAL_EXIT_UNTIL_FIELD_NUMBER: _ClassVar[int]
+    CEILING_FEN_FIELD_NUMBER: _ClassVar[int]
+    MEMBERS_POSITION_FIELD_NUMBER: _ClassVar[int]
+    HOUSEHOLD_ID_FIELD_NUMBER: _ClassVar[int]
+    membership_status: str
+    unit_code: str
+    member_groups: _containers.RepeatedScalarFieldContainer[str]
+    hardship_status: str
+    tier: _common_pb2.HardshipTier
+    pre_exit_tier: _common_pb2.HardshipTier
+    gradual_exit_until: str
+    ceiling_fen: int
+    members_position: int
+    household_id: str
+    def __init__(self, membership_status: _Optional[str] = ..., unit_code: _Optional[str] = ..., member_groups: _Optional[_Iterable[str]] = ..., hardship_status: _Optional[str] = ..., tier: _Optional[_Union[_common_pb2.HardshipTier, str]] = ..., pre_exit_tier: _Optional[_Union[_common_pb2.HardshipTier, str]] = ..., gradual_exit_until: _Optional[str] = ..., ceiling_fen: _Optional[int] = ..., members_position: _Optional[int] = ..., household_id: _Optional[str] = ...) -> None: ...
 
 class GetPayoutRequest(_message.Message):
     __slots__ = ("entry_id",)
