@@ -29,6 +29,7 @@ from benefits_cli.main import main
 from benefits_cli.money import AmountError, parse_amount, to_fen, wan_yuan, yuan
 from benefits_cli.progress import Progress
 from benefits_platform.protos.benefits.v1 import ledger_pb2, ledger_pb2_grpc
+from tests.members_feed import enroll
 
 GREEN = ("--code", "GREEN_TRAVEL", "--year", "2026", "--name-zh", "绿色出行",
          "--name-en", "Green travel", "--kind", "subsidy", "--budget", "22100000")  # fmt: skip
@@ -70,7 +71,10 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def cli(ledger: Any, capsys: pytest.CaptureFixture[str]) -> Cli:
+async def cli(ledger: Any, capsys: pytest.CaptureFixture[str]) -> Cli:
+    # Every member id these tests use is enrolled in the ledger's view of members.
+    await enroll(ledger, ["M1", "M2", *(f"M{n:04d}" for n in range(100))])
+
     async def invoke(*argv: str) -> Run:
         code = await asyncio.to_thread(main, ["--ledger", ledger.server.address, *argv])
         out, err = capsys.readouterr()

@@ -18,6 +18,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from benefits_platform.envelopes import verify_chain
 from benefits_platform.protos.benefits.v1 import events_pb2, ledger_pb2, ledger_pb2_grpc
 from tests.ledger_client import open_request, payout, stream_messages
+from tests.members_feed import enrolled, publish_member_events
 from tests.support import free_port
 
 RETRYABLE = {
@@ -69,6 +70,7 @@ async def post_until_acknowledged(stub, request) -> ledger_pb2.Entry:
 async def test_kill_9_mid_load_loses_and_duplicates_nothing(tmp_path, nats_server):
     port = free_port()
     address = f"127.0.0.1:{port}"
+    await publish_member_events(nats_server.url, [enrolled(f"M{i}") for i in range(37)])
     proc = start_ledger_process(tmp_path, nats_server.url, port)
     try:
         await wait_serving(address)

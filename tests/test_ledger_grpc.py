@@ -8,6 +8,7 @@ import pytest
 from benefits_platform.envelopes import verify_chain
 from benefits_platform.protos.benefits.v1 import common_pb2, events_pb2, ledger_pb2
 from tests.ledger_client import open_request, payout, settled_state, stream_messages
+from tests.members_feed import enroll
 
 CODE = grpc.StatusCode
 
@@ -23,6 +24,7 @@ async def expect_refusal(call, code: grpc.StatusCode, *fragments: str) -> str:
 
 @pytest.fixture
 async def opened(ledger):
+    await enroll(ledger, ["M1", "M9", *(f"M{i}" for i in range(60))])
     await ledger.stub.OpenProgram(open_request(cap=500_000))
     await ledger.stub.OpenProgram(
         open_request(code="GREEN_TRAVEL", kind=ledger_pb2.PROGRAM_KIND_SUBSIDY, budget=1_000)

@@ -5,9 +5,11 @@ from __future__ import annotations
 from benefits_platform.protos.benefits.v1 import ledger_pb2
 from tests.conftest import restart_config, start_ledger, stop_ledger
 from tests.ledger_client import open_request, payout, settled_state
+from tests.members_feed import enroll
 
 
 async def test_retry_after_restart_returns_the_original_entry(ledger):
+    await enroll(ledger, ["M1"])
     await ledger.stub.OpenProgram(open_request(cap=300_000))
     original = await ledger.stub.PostPayout(payout("retry-me", amount=250_000))
     before = await settled_state(ledger)

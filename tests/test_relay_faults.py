@@ -11,6 +11,7 @@ from benefits_platform.protos.benefits.v1 import events_pb2
 from benefits_platform.sqlstore import RelayCheckpoints
 from tests.conftest import restart_config, start_ledger, stop_ledger
 from tests.ledger_client import open_request, payout, stream_messages
+from tests.members_feed import enroll
 
 
 def envelopes_of(messages: list[bytes]) -> list[events_pb2.EventEnvelope]:
@@ -30,6 +31,7 @@ def assert_exactly_once(
 
 async def test_relay_dead_between_commit_and_publish(ledger):
     """Events committed while the relay is dead reach the stream after restart, once."""
+    await enroll(ledger, [f"M{i}" for i in range(25)])
     await ledger.stub.OpenProgram(open_request())
     await ledger.server.relay.wait_caught_up(ledger.server.app.book.position)
     await ledger.server.relay.stop()  # the relay dies; the ledger keeps committing
@@ -50,6 +52,7 @@ async def test_relay_dead_between_commit_and_publish(ledger):
 
 
 async def test_relay_dies_after_publish_before_recording_its_position(ledger, monkeypatch):
+    await enroll(ledger, [f"M{i}" for i in range(25)])
     await ledger.stub.OpenProgram(open_request())
     await ledger.server.relay.wait_caught_up(ledger.server.app.book.position)
     failures = 0
@@ -91,6 +94,7 @@ class FlakyJetStream:
 
 @pytest.mark.parametrize("allow", [0, 3])
 async def test_relay_loses_the_connection_mid_batch(ledger, allow):
+    await enroll(ledger, [f"M{i}" for i in range(25)])
     await ledger.stub.OpenProgram(open_request())
     relay = ledger.server.relay
     await relay.wait_caught_up(ledger.server.app.book.position)

@@ -38,6 +38,7 @@ from ledger.domain.commands import (
     PostPayout,
     ReversePayout,
 )
+from ledger.domain.members_view import MembersView
 from ledger.domain.programme import Programme, programme_id
 
 log = logs.get("ledger.application")
@@ -112,6 +113,7 @@ class LedgerApplication(Application[UUID]):
     def __init__(self, env: dict[str, str] | None = None) -> None:
         super().__init__(env)
         self.book = LedgerBook()
+        self.members = MembersView()
         self.catch_up()
 
     # -- the book -------------------------------------------------------------------
@@ -303,8 +305,12 @@ class LedgerApplication(Application[UUID]):
         entry_id = E.entry_id_for(cmd.request_id)
         existing = self._replay_of(entry_id, draft, known, check=False)
         if existing is None:
+            record = self.members.record(cmd.member_id)
+            member = record.state_on(cmd.effective_date) if record else None
             try:
-                return Recorded(draft.post_payout(cmd), replayed=False)
+                return Recorded(
+                    draft.post_payout(cmd, member, self.members.position), replayed=False
+                )
             except DomainError:
                 # A retry of a payout that used the last of a budget or cap must
                 # replay, not be refused: look for it before refusing.
@@ -350,6 +356,7 @@ class LedgerApplication(Application[UUID]):
             hardship_only=cmd.hardship_only,
             request_id=cmd.request_id,
             body_digest=cmd.digest(),
+            tier_standards=dict(cmd.tier_standards),
         )
         to_save.append(programme)
         return ProgrammeView(programme, 0, 0, 0)

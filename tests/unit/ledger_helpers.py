@@ -8,8 +8,21 @@ from ledger.domain.commands import OpenProgram, PostPayout, ReversePayout
 YEAR = 2026
 
 
-def memory_app() -> LedgerApplication:
-    return LedgerApplication(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+MEMBERS = ("M1", "A", "B", "C", "D", "E")
+
+
+def memory_app(members: tuple[str, ...] = MEMBERS) -> LedgerApplication:
+    """An in-memory ledger whose view of members holds ``members``, enrolled in 2020."""
+    app = LedgerApplication(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    for member in members:
+        enroll(app, member)
+    return app
+
+
+def enroll(app: LedgerApplication, member: str, join_date: str = "2020-01-01",
+           groups: tuple[str, ...] = ()) -> None:
+    app.members.enrolled(member, "GD-SZ-NS-0001", groups, f"H-{member}", join_date)
+    app.members.position += 1
 
 
 def open_cmd(

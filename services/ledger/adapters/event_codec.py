@@ -9,6 +9,8 @@ from benefits_platform.protos.benefits.v1 import common_pb2, events_pb2, ledger_
 from ledger.domain import entries as E
 from ledger.domain.programme import Programme
 
+TIER_PREFIX = "HARDSHIP_TIER_"
+
 
 def _postings(postings: E.Postings) -> list[common_pb2.Posting]:
     return [common_pb2.Posting(account=str(a), amount_fen=int(n)) for a, n in postings]
@@ -33,6 +35,7 @@ def encode(event: Any) -> EventParts:
                 note=event.note,
                 postings=_postings(event.postings),
                 body_digest=bytes.fromhex(event.body_digest),
+                basis=basis(event.basis),
             ),
         )
     if isinstance(event, E.Reversal.PayoutReversed):
@@ -75,6 +78,10 @@ def encode(event: Any) -> EventParts:
                 eligibility=ledger_pb2.Eligibility(
                     member_groups=list(event.member_groups), hardship_only=event.hardship_only
                 ),
+                tier_standards=[
+                    ledger_pb2.TierStandard(tier=f"HARDSHIP_TIER_{tier}", amount_fen=amount)
+                    for tier, amount in sorted(event.tier_standards.items())
+                ],
             ),
         )
     if isinstance(event, Programme.ProgramClosed):
@@ -91,3 +98,28 @@ def encode(event: Any) -> EventParts:
             ),
         )
     raise TypeError(f"no wire form for {type(event).__qualname__}")
+
+
+def tier_name(value: int) -> str:
+    """A hardship tier enum value as the domain's name; UNSPECIFIED or unknown is ''."""
+    if value == 0 or value not in common_pb2.HardshipTier.values():
+        return ""
+    return common_pb2.HardshipTier.Name(value).removeprefix(TIER_PREFIX)  # type: ignore[arg-type]
+
+
+def basis(recorded: dict[str, Any]) -> ledger_pb2.EligibilityBasis:
+    def tier(name: str) -> str:
+        return TIER_PREFIX + name if name else "HARDSHIP_TIER_UNSPECIFIED"
+
+    return ledger_pb2.EligibilityBasis(
+        membership_status=str(recorded.get("membership_status", "")),
+        unit_code=str(recorded.get("unit_code", "")),
+        member_groups=[str(g) for g in recorded.get("member_groups", [])],
+        household_id=str(recorded.get("household_id", "")),
+        hardship_status=str(recorded.get("hardship_status", "")),
+        tier=tier(str(recorded.get("tier", ""))),
+        pre_exit_tier=tier(str(recorded.get("pre_exit_tier", ""))),
+        gradual_exit_until=str(recorded.get("gradual_exit_until", "")),
+        ceiling_fen=int(recorded.get("ceiling_fen", 0)),
+        members_position=int(recorded.get("members_position", 0)),
+    )

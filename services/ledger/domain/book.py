@@ -21,7 +21,10 @@ from benefits_platform.domain_errors import AlreadyExists, FailedPrecondition, N
 
 from . import entries as E
 from .commands import PostPayout, ReversePayout
+from .members_view import ACTIVE, GRADUAL_EXIT, OPEN, MemberState
 from .programme import Programme, programme_id
+
+GRADUAL_EXIT_PERCENT = 60
 
 # (net received fen, payouts, reversals)
 MemberStats = tuple[int, int, int]
@@ -168,10 +171,13 @@ class Draft:
 
     # -- rules ----------------------------------------------------------------------
 
-    def post_payout(self, cmd: PostPayout) -> E.Payout:
+    def post_payout(
+        self, cmd: PostPayout, member: MemberState | None, members_position: int
+    ) -> E.Payout:
         """Check a validated payout command against the draft and accept it."""
         programme = self.base.programme(cmd.program_code, cmd.fiscal_year)
         programme.check_open()
+        basis = check_eligibility(programme, cmd, member, members_position)
         pid = programme.id
         committed = self.maps.committed.get(pid, 0)
         if committed + cmd.amount_fen > programme.budget_fen:
@@ -205,6 +211,7 @@ class Draft:
                 amount_fen=cmd.amount_fen,
             ),
             body_digest=cmd.digest(),
+            basis=basis,
         )
         self._accept(payout, programme)
         return payout
@@ -237,6 +244,65 @@ class Draft:
         )
         self._accept(reversal, programme)
         return reversal
+
+
+def check_eligibility(
+    programme: Programme, cmd: PostPayout, member: MemberState | None, members_position: int
+) -> dict[str, object]:
+    """The member's state on the effective date must allow the payout; the state
+    used is returned as the basis recorded with the payout."""
+    if member is None:
+        raise FailedPrecondition(
+            f"member_id: unknown member {cmd.member_id} (the ledger's view of members is at "
+            f"members-log position {members_position}; pass members_position to wait for a "
+            "recent enrolment)"
+        )
+    if member.membership != ACTIVE:
+        raise FailedPrecondition(
+            f"member_id: member {cmd.member_id} was not an active member on {cmd.effective_date} "
+            f"(membership {member.membership}; joined {member.join_date})"
+        )
+    if programme.member_groups and not set(programme.member_groups) & set(member.member_groups):
+        raise FailedPrecondition(
+            f"member_id: programme {programme.code} is restricted to member groups "
+            f"{', '.join(programme.member_groups)}; member {cmd.member_id} is in "
+            f"{', '.join(member.member_groups) or 'no group'}"
+        )
+    ceiling = 0
+    if programme.hardship_only:
+        if member.hardship not in (OPEN, GRADUAL_EXIT):
+            raise FailedPrecondition(
+                f"member_id: programme {programme.code} is for members with an open hardship "
+                f"file or gradual-exit period; member {cmd.member_id} has {member.hardship} "
+                f"on {cmd.effective_date}"
+            )
+        if member.hardship == GRADUAL_EXIT:
+            standard = programme.standard_for(member.pre_exit_tier)
+            if not standard:
+                raise FailedPrecondition(
+                    f"program_code: programme {programme.code} has no standard amount for tier "
+                    f"{member.pre_exit_tier}, so the 60% gradual-exit ceiling cannot be applied"
+                )
+            ceiling = standard * GRADUAL_EXIT_PERCENT // 100
+            if cmd.amount_fen > ceiling:
+                raise FailedPrecondition(
+                    f"amount_fen: during the gradual-exit period (until "
+                    f"{member.gradual_exit_until}) aid is limited to {GRADUAL_EXIT_PERCENT}% of "
+                    f"the pre-exit standard for tier {member.pre_exit_tier} ({standard} fen): "
+                    f"at most {ceiling} fen, {cmd.amount_fen} requested"
+                )
+    return {
+        "membership_status": member.membership,
+        "unit_code": member.unit_code,
+        "member_groups": list(member.member_groups),
+        "household_id": member.household_id,
+        "hardship_status": member.hardship,
+        "tier": member.tier,
+        "pre_exit_tier": member.pre_exit_tier,
+        "gradual_exit_until": member.gradual_exit_until,
+        "ceiling_fen": ceiling,
+        "members_position": members_position,
+    }
 
 
 def check_replay(

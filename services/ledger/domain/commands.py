@@ -23,6 +23,7 @@ REVERSAL_REASONS = frozenset(
     }
 )
 MAX_BATCH = 10_000
+HARDSHIP_TIERS = frozenset({"DEEP", "RELATIVE", "ACCIDENT", "GENERAL"})
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class OpenProgram:
     member_groups: tuple[str, ...] = ()
     hardship_only: bool = False
     request_id: str = ""
+    tier_standards: tuple[tuple[str, int], ...] = ()
 
     def validate(self) -> None:
         validate_open(
@@ -53,6 +55,21 @@ class OpenProgram:
         )
         if self.request_id:
             values.request_id(self.request_id)
+        seen: set[str] = set()
+        for i, (tier, amount) in enumerate(self.tier_standards):
+            field = f"tier_standards[{i}]"
+            if tier not in HARDSHIP_TIERS:
+                raise InvalidArgument(
+                    f"{field}.tier", "must be one of " + ", ".join(sorted(HARDSHIP_TIERS))
+                )
+            if tier in seen:
+                raise InvalidArgument(f"{field}.tier", f"{tier} is listed twice")
+            seen.add(tier)
+            values.positive_amount(amount, f"{field}.amount_fen")
+            if self.per_member_annual_cap_fen and amount > self.per_member_annual_cap_fen:
+                raise InvalidArgument(
+                    f"{field}.amount_fen", "must not exceed per_member_annual_cap_fen"
+                )
 
     def digest(self) -> str:
         return open_programme_digest(
@@ -66,6 +83,7 @@ class OpenProgram:
             per_member_annual_cap_fen=self.per_member_annual_cap_fen,
             member_groups=sorted(self.member_groups),
             hardship_only=self.hardship_only,
+            tier_standards=dict(self.tier_standards),
         )
 
 
@@ -91,9 +109,12 @@ class PostPayout:
     effective_date: str
     external_ref: str = ""
     note: str = ""
+    members_position: int = 0
 
     def validate(self) -> None:
         values.request_id(self.request_id)
+        if self.members_position < 0:
+            raise InvalidArgument("members_position", "must be zero or a members-log position")
         values.member_id(self.member_id)
         values.program_code(self.program_code)
         values.fiscal_year(self.fiscal_year)

@@ -72,6 +72,14 @@ class Payout(Aggregate):
         note: str
         postings: Postings
         body_digest: str
+        basis: dict[str, object]
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, object]) -> None:
+            """v1 payouts were posted before eligibility: no basis was recorded."""
+            state["basis"] = {}
 
     @staticmethod
     def create_id(request_id: str) -> UUID:
@@ -90,6 +98,7 @@ class Payout(Aggregate):
         note: str,
         postings: Postings,
         body_digest: str,
+        basis: dict[str, object],
     ) -> None:
         self.request_id = request_id
         self.member_id = member_id
@@ -97,6 +106,7 @@ class Payout(Aggregate):
         self.fiscal_year = fiscal_year
         self.amount_fen = amount_fen
         self.effective_date = effective_date
+        self.basis = basis
         self.external_ref = external_ref
         self.note = note
         self.postings = postings

@@ -45,6 +45,14 @@ class Programme(Aggregate):
         hardship_only: bool
         request_id: str
         body_digest: str
+        tier_standards: dict[str, int]
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, object]) -> None:
+            """v1 programmes had one standard amount for every hardship tier."""
+            state["tier_standards"] = {}
 
     class ProgramClosed(Aggregate.Event):
         code: str
@@ -70,8 +78,10 @@ class Programme(Aggregate):
         hardship_only: bool,
         request_id: str,
         body_digest: str,
+        tier_standards: dict[str, int],
     ) -> None:
         self.code = code
+        self.tier_standards = dict(tier_standards)
         self.fiscal_year = fiscal_year
         self.name_zh = name_zh
         self.name_en = name_en
@@ -86,6 +96,10 @@ class Programme(Aggregate):
         self.closed = False
         self.closed_on: Any = None
         self.close_reason = ""
+
+    def standard_for(self, tier: str) -> int:
+        """The standard amount for a hardship tier (the programme's standard if none)."""
+        return self.tier_standards.get(tier, self.standard_amount_fen)
 
     @property
     def stored_value(self) -> bool:
@@ -122,9 +136,11 @@ def open_programme_digest(
     per_member_annual_cap_fen: int,
     member_groups: list[str],
     hardship_only: bool,
+    tier_standards: dict[str, int],
 ) -> str:
     body = "\x1f".join(
         [
+            ",".join(f"{tier}={amount}" for tier, amount in sorted(tier_standards.items())),
             code,
             str(fiscal_year),
             name_zh,

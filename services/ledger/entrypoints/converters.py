@@ -8,12 +8,14 @@ from google.protobuf import timestamp_pb2
 
 from benefits_platform.domain_errors import InvalidArgument
 from benefits_platform.protos.benefits.v1 import common_pb2, ledger_pb2
+from ledger.adapters.event_codec import basis, tier_name
 from ledger.application import MemberAccountView, PostPayoutBatch, ProgrammeView, Recorded
 from ledger.domain import entries as E
 from ledger.domain import values
 from ledger.domain.commands import CloseProgram, OpenProgram, PostPayout, ReversePayout
 
 KIND_PREFIX = "PROGRAM_KIND_"
+TIER_PREFIX = "HARDSHIP_TIER_"
 REASON_PREFIX = "REVERSAL_REASON_"
 
 
@@ -43,6 +45,7 @@ def open_program(req: ledger_pb2.OpenProgramRequest) -> OpenProgram:
         member_groups=tuple(req.eligibility.member_groups),
         hardship_only=req.eligibility.hardship_only,
         request_id=req.request_id,
+        tier_standards=tuple((tier_name(t.tier), t.amount_fen) for t in req.tier_standards),
     )
     cmd.validate()
     return cmd
@@ -64,6 +67,7 @@ def post_payout(req: ledger_pb2.PostPayoutRequest) -> PostPayout:
         effective_date=req.effective_date,
         external_ref=req.external_ref,
         note=req.note,
+        members_position=req.members_position,
     )
 
 
@@ -99,6 +103,10 @@ def program(view: ProgrammeView) -> ledger_pb2.Program:
         ),
         payout_count=view.payout_count,
         reversal_count=view.reversal_count,
+        tier_standards=[
+            ledger_pb2.TierStandard(tier=TIER_PREFIX + tier, amount_fen=amount)
+            for tier, amount in sorted(p.tier_standards.items())
+        ],
         opened_at=timestamp(p.created_on),
         closed_at=timestamp(p.closed_on) if p.closed else None,
     )
@@ -133,6 +141,8 @@ def entry(
     else:
         msg.kind = ledger_pb2.ENTRY_KIND_PAYOUT
         msg.external_ref = recorded.external_ref
+        if recorded.basis:
+            msg.basis.CopyFrom(basis(recorded.basis))
         if reversed_by is not None:
             msg.reversed_by_entry_id = str(reversed_by)
     return msg

@@ -95,6 +95,7 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServiceServicer):
     ) -> ledger_pb2.Entry:
         cmd = C.post_payout(request)
         cmd.validate()
+        await self.server.wait_for_members(cmd.members_position)
         return C.recorded_entry(await self.writer.submit(cmd))
 
     @rpc
@@ -102,6 +103,7 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServiceServicer):
         self, request: ledger_pb2.PostPayoutsRequest, context: grpc.aio.ServicerContext
     ) -> ledger_pb2.PostPayoutsResponse:
         batch = C.post_payouts(request)
+        await self.server.wait_for_members(max(row.members_position for row in batch.rows))
         recorded = await self.writer.submit(batch)
         return ledger_pb2.PostPayoutsResponse(
             entries=[C.recorded_entry(r) for r in recorded],

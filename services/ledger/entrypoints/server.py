@@ -17,10 +17,12 @@ from benefits_platform import logs
 from benefits_platform.aio import in_thread
 from benefits_platform.config import ServiceConfig
 from benefits_platform.config import load as load_config
+from benefits_platform.domain_errors import Unavailable
 from benefits_platform.eventstore import eventsourcing_env
 from benefits_platform.protos.benefits.v1 import ledger_pb2, ledger_pb2_grpc
 from benefits_platform.server import StoreAndBusServer, serve
 from ledger.adapters.event_codec import encode
+from ledger.adapters.members_feed import MembersFeed
 from ledger.application import CommandWriter, LedgerApplication
 from ledger.entrypoints.grpc_servicer import LedgerServicer
 
@@ -31,16 +33,22 @@ SERVICE_NAME = ledger_pb2.DESCRIPTOR.services_by_name["LedgerService"].full_name
 
 
 class LedgerServer(StoreAndBusServer[LedgerApplication]):
+    # How long a payout carrying members_position waits for the members view.
+    members_wait_seconds = 5.0
+
     def __init__(self, config: ServiceConfig) -> None:
         env = eventsourcing_env(config.store)
         super().__init__(config, lambda: LedgerApplication(env), [SERVICE_NAME], codec=encode)
         ledger_pb2_grpc.add_LedgerServiceServicer_to_server(LedgerServicer(self), self.host.server)
         self.writer: CommandWriter | None = None
+        self.members_feed: MembersFeed | None = None
         self._wake_task: asyncio.Task[None] | None = None
 
     async def on_ready(self) -> None:
-        assert self.app is not None
+        assert self.app is not None and self.js is not None
         log.info("ledger.book_loaded", position=self.app.book.position)
+        self.members_feed = MembersFeed(self.js, self.app.members, self.config.stream_replicas)
+        await self.members_feed.start()
         self.writer = CommandWriter(self.app, self.config.max_group_size * 4)
         self.writer.start()
         self._wake_task = asyncio.create_task(self._wake_relay(), name="ledger-relay-wake")
@@ -53,6 +61,17 @@ class LedgerServer(StoreAndBusServer[LedgerApplication]):
             if self.relay is not None:
                 self.relay.wake()
 
+    async def wait_for_members(self, position: int) -> None:
+        """Read-your-writes: wait (bounded) until the members view reached ``position``."""
+        if position <= 0 or self.members_feed is None:
+            return
+        if not await self.members_feed.wait_for(position, self.members_wait_seconds):
+            raise Unavailable(
+                f"members_position: the ledger's view of members is at position "
+                f"{self.members_feed.view.position}, not yet {position}; retry with the same "
+                "request id"
+            )
+
     async def read(self, fn: Callable[..., T], *args: Any) -> T:
         """Run a store read off the event loop."""
         return await in_thread(fn, *args)
@@ -64,6 +83,8 @@ class LedgerServer(StoreAndBusServer[LedgerApplication]):
                 await self._wake_task
         if self.writer is not None:
             await self.writer.stop()
+        if self.members_feed is not None:
+            await self.members_feed.stop()
 
 
 def create_server(config: ServiceConfig) -> LedgerServer:
