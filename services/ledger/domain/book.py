@@ -11,7 +11,6 @@ and a rebuilt book equals a live one (tested).
 
 from __future__ import annotations
 
-from collections import ChainMap
 from collections.abc import MutableMapping
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +27,45 @@ GRADUAL_EXIT_PERCENT = 60
 
 # (net received fen, payouts, reversals)
 MemberStats = tuple[int, int, int]
+
+
+_MISSING: Any = object()
+
+
+class Overlay(MutableMapping[Any, Any]):
+    """Writes go to ``own``; reads fall through to ``under``. A leaner ChainMap
+    for the two-level drafts of the writer's hot path."""
+
+    __slots__ = ("own", "under")
+
+    def __init__(self, under: MutableMapping[Any, Any]) -> None:
+        self.own: dict[Any, Any] = {}
+        self.under = under
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        value = self.own.get(key, _MISSING)
+        return self.under.get(key, default) if value is _MISSING else value
+
+    def __getitem__(self, key: Any) -> Any:
+        value = self.get(key, _MISSING)
+        if value is _MISSING:
+            raise KeyError(key)
+        return value
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self.own[key] = value
+
+    def __delitem__(self, key: Any) -> None:
+        raise TypeError("a draft never deletes")
+
+    def __iter__(self) -> Any:
+        return iter({**self.under, **self.own})
+
+    def __len__(self) -> int:
+        return len({**self.under, **self.own})
+
+
+MAP_NAMES = ("committed", "counts", "member_stats", "stored_value", "reversed_by")
 
 
 @dataclass
@@ -136,13 +174,7 @@ class Draft:
         self.base = base
         under: _Maps = parent.maps if parent else base.maps
         self.parent = parent
-        self.maps = _Maps(
-            ChainMap({}, under.committed),
-            ChainMap({}, under.counts),
-            ChainMap({}, under.member_stats),
-            ChainMap({}, under.stored_value),
-            ChainMap({}, under.reversed_by),
-        )
+        self.maps = _Maps(*(Overlay(getattr(under, name)) for name in MAP_NAMES))
         self.pending: dict[UUID, E.Payout | E.Reversal] = {}
         self.entries: list[E.Payout | E.Reversal] = []
 
@@ -152,11 +184,19 @@ class Draft:
     def merge_into_parent(self) -> None:
         assert self.parent is not None
         parent = self.parent
-        for name in ("committed", "counts", "member_stats", "stored_value", "reversed_by"):
-            chain = getattr(self.maps, name)
-            getattr(parent.maps, name).update(chain.maps[0])
+        for name in MAP_NAMES:
+            getattr(parent.maps, name).update(getattr(self.maps, name).own)
         parent.pending.update(self.pending)
         parent.entries.extend(self.entries)
+
+    def commit_into_book(self) -> None:
+        """Once the draft's entries are stored: make its effects the book's."""
+        assert self.parent is None
+        for name in MAP_NAMES:
+            getattr(self.base.maps, name).update(getattr(self.maps, name).own)
+        member_entries = self.base.member_entries
+        for entry in self.entries:
+            member_entries.setdefault(entry.member_id, []).append(entry.id)
 
     def pending_entry(self, entry_id: UUID) -> E.Payout | E.Reversal | None:
         found = self.pending.get(entry_id)

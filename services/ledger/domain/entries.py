@@ -4,6 +4,7 @@ store itself refuses a second entry for the same request id."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -19,6 +20,7 @@ IN_KIND_CLEARING = "clearing:in-kind"
 Postings = list[list[str | int]]  # [[account, signed amount in fen], ...]
 
 
+@functools.lru_cache(maxsize=65536)  # each id is asked for twice while a command runs
 def entry_id_for(request_id: str) -> UUID:
     return uuid5(ENTRY_NS, request_id)
 

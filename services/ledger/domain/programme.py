@@ -3,6 +3,7 @@ budget, optional standard amount and per-member annual cap, and eligibility."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from enum import Enum
 from typing import Any
@@ -24,6 +25,7 @@ class ProgramKind(Enum):
     IN_KIND = "IN_KIND"  # benefits in kind, valued at cost
 
 
+@functools.lru_cache(maxsize=4096)
 def programme_id(code: str, fiscal_year: int) -> UUID:
     return uuid5(PROGRAMME_NS, f"{code}:{fiscal_year}")
 
