@@ -85,11 +85,11 @@ class FlakyJetStream:
     def __getattr__(self, name):
         return getattr(self.js, name)
 
-    async def publish_async(self, subject, payload=b"", **kwargs):
+    async def publish(self, subject, payload=b"", **kwargs):
         if self.allow <= 0:
             raise ConnectionResetError("connection lost mid-batch")
         self.allow -= 1
-        return await self.js.publish_async(subject, payload, **kwargs)
+        return await self.js.publish(subject, payload, **kwargs)
 
 
 @pytest.mark.parametrize("allow", [0, 3])

@@ -4,9 +4,16 @@
 nats-server with deploy/nats/nats.conf and its JetStream store under
 ``<data dir>/nats``, then the ledger, members and reporting services as child
 processes, waits until each answers gRPC health SERVING, prints where
-everything is, and waits. SIGINT or SIGTERM stops the services (SIGTERM, then
-SIGKILL after a grace period) and nats-server last, and returns 0. If a child
-dies on its own, everything is stopped and a non-zero status is returned.
+everything is, and waits. Each service in RELAYED (the ledger) gets its
+outbox relay as a child process of its own, ``python -m
+<service>.entrypoints.relay``, started once the service is SERVING; the
+service itself then runs with ``BENEFITS_RELAY=process`` (no relay inside),
+so the relay's work does not share the service's GIL. (A service with no such
+entrypoint runs its relay inline.) SIGINT or SIGTERM stops
+the services (SIGTERM, then SIGKILL after a grace period), then the relays
+(each publishes what its service committed last), nats-server last, and
+returns 0. If a child dies on its own, everything is stopped and a non-zero
+status is returned.
 
 Everything persists under the data directory: the services' stores, the
 JetStream store and one log file per process in ``<data dir>/logs``.
@@ -37,6 +44,9 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from benefits_platform.config import DEFAULT_PORTS as _CONFIG_PORTS
 
 SERVICES = ("ledger", "members", "reporting")
+# Services whose events go to NATS through an outbox relay, run as its own process.
+RELAYED = ("ledger",)
+RELAY_SUFFIX = "-relay"
 DEFAULT_PORTS: Mapping[str, int] = MappingProxyType({s: _CONFIG_PORTS[s] for s in SERVICES})
 DEFAULT_NATS_PORT = 4222
 DEFAULT_MONITOR_PORT = 8222
@@ -224,6 +234,15 @@ class Stack:
                 self._service_env(service),
             )
             self._wait_until(child, functools.partial(self._serving, service))
+            if service in RELAYED:
+                # No readiness to wait for: it retries the store and NATS on its
+                # own, and supervision notices if it dies.
+                self._say(f"starting {service}'s relay")
+                self._spawn(
+                    service + RELAY_SUFFIX,
+                    [sys.executable, "-m", f"{service}.entrypoints.relay"],
+                    self._service_env(service),
+                )
 
     def _service_env(self, service: str) -> dict[str, str]:
         env = dict(os.environ)
@@ -236,6 +255,8 @@ class Stack:
             f"BENEFITS_{upper}_PORT": str(self.ports[service]),
             "PYTHONUNBUFFERED": "1",
         })
+        if service in RELAYED:
+            env["BENEFITS_RELAY"] = "process"
         return env
 
     def _spawn(self, name: str, command: list[str], env: dict[str, str]) -> Child:
@@ -323,18 +344,21 @@ class Stack:
             f"  data    {self.data_dir}",
             f"  logs    {self.log_dir}",
         ]
+        log_width = max((len(child.name) for child in self.children), default=0)
         for child in self.children:
-            lines.append(f"    {child.name:<{width + 2}}  {child.log_path}")
+            lines.append(f"    {child.name:<{log_width}}  {child.log_path}")
         lines.append("")
         return "\n".join(lines)
 
     # -- stop -------------------------------------------------------------------------
 
     def stop(self) -> None:
-        """Stop the services (newest first), then nats-server; SIGKILL after a grace."""
-        services = [c for c in self.children if c.name != "nats-server"]
+        """Stop the services (newest first), then the relays, so that each publishes
+        what its service committed last, then nats-server; SIGKILL after a grace."""
         nats = [c for c in self.children if c.name == "nats-server"]
-        for group in (list(reversed(services)), nats):
+        relays = [c for c in self.children if c.name.endswith(RELAY_SUFFIX)]
+        services = [c for c in self.children if c not in nats and c not in relays]
+        for group in (list(reversed(services)), relays, nats):
             running = [c for c in group if c.alive]
             if running:
                 self._say(f"stopping {', '.join(c.name for c in running)}")

@@ -62,6 +62,12 @@ class ServiceConfig:
     # Group commit: at most this many commands share one store transaction.
     max_group_size: int = 512
     relay_batch_size: int = 1000
+    # Where the outbox relay runs: "inline", a task in the service's own process;
+    # "process", its own process (python -m <service>.entrypoints.relay), the
+    # service then starts none. The default here is "inline", so a service built
+    # from a ServiceConfig (tests, a lone server) always publishes its events;
+    # the stack runner starts the relay process and sets BENEFITS_RELAY=process.
+    relay_mode: str = "inline"
     grpc_max_message_bytes: int = 16 * 1024 * 1024
     shutdown_grace_seconds: float = 5.0
 
@@ -70,6 +76,7 @@ class ServiceConfig:
         return f"{self.host}:{self.port}"
 
 
+RELAY_MODES = ("inline", "process")
 DEFAULT_PORTS = {"ledger": 50051, "members": 50052, "reporting": 50053}
 
 
@@ -82,6 +89,8 @@ def load(service: str, **overrides: object) -> ServiceConfig:
     BENEFITS_<SERVICE>_HOST/PORT listen address of the service
     BENEFITS_STORE               sqlite | postgres
     BENEFITS_POSTGRES_DSN        e.g. postgresql://user:pw@host:5432/benefits
+    BENEFITS_RELAY               inline (default) | process: where the outbox relay
+                                 runs (process: ``python -m <service>.entrypoints.relay``)
     """
     upper = service.upper()
     data_dir = Path(_env("BENEFITS_DATA_DIR", "var"))
@@ -96,6 +105,9 @@ def load(service: str, **overrides: object) -> ServiceConfig:
     )
     if store.is_postgres and not store.postgres_dsn:
         raise ValueError("BENEFITS_STORE=postgres needs BENEFITS_POSTGRES_DSN")
+    relay_mode = _env("BENEFITS_RELAY", "inline").lower()
+    if relay_mode not in RELAY_MODES:
+        raise ValueError(f"BENEFITS_RELAY must be 'inline' or 'process', got {relay_mode!r}")
     values: dict[str, object] = {
         "service": service,
         "host": _env(f"BENEFITS_{upper}_HOST", "127.0.0.1"),
@@ -106,6 +118,7 @@ def load(service: str, **overrides: object) -> ServiceConfig:
         "store": store,
         "max_group_size": _env_int("BENEFITS_MAX_GROUP_SIZE", 512),
         "relay_batch_size": _env_int("BENEFITS_RELAY_BATCH_SIZE", 1000),
+        "relay_mode": relay_mode,
         "shutdown_grace_seconds": _env_float("BENEFITS_SHUTDOWN_GRACE_SECONDS", 5.0),
     }
     values.update(overrides)

@@ -2,13 +2,57 @@
 publishes each event, in log order, to the service's JetStream stream.
 
 Exactly once in the stream, whatever crashes:
+
 - each message carries ``Nats-Msg-Id = <source>-<position>`` and
-  ``Nats-Expected-Last-Sequence``, so the stream accepts the events only in
-  order, with no gap and no second copy, even after the dedupe window;
+  ``Nats-Expected-Last-Sequence``, chained: the i-th message of a batch that
+  starts with the stream at sequence S expects S + i. The stream stores a
+  message only if its last sequence is exactly the one expected, so it accepts
+  the events only in log order, with no gap and no second copy, even after the
+  dedupe window;
 - on start and after any failure the relay reads the stream's last envelope and
-  continues from the position after it, with its hash as the chain's head;
-- after each acknowledged batch it records its position, stream sequence and
-  hash in the checkpoint table.
+  continues from the position after it, with its hash as the chain's head: the
+  stream, not the checkpoint, is the record of what was published.
+
+One acknowledgement per batch. The first n-1 messages of a batch go out as
+plain core NATS publishes (no reply subject, nothing to wait for); only the last
+is a JetStream publish (a request) whose PubAck the relay awaits. All of them travel in
+order on one connection, and the stream checks them in that order. An ack of
+the last message at sequence S + n proves that all n were stored, in order:
+
+- if any message of the batch is lost on the way, dropped by the server, or
+  rejected (wrong expected sequence, a duplicate Nats-Msg-Id, a limit), the
+  stream's last sequence stops advancing with it, so every later message of the
+  batch expects a sequence the stream is no longer at and is rejected too, the
+  last one included: its PubAck is an error ("wrong last sequence", 10071), not
+  a sequence;
+- so a success for the last message means the stream was at S + n - 1 when it
+  arrived, i.e. the n - 1 messages before it in the log are the ones at
+  S + 1 ... S + n - 1 (whoever stored them: every relay of this log publishes
+  the same bytes, under the same ids and the same expectations).
+
+A duplicate ack for the last message (its Nats-Msg-Id was stored before, by an
+earlier attempt or by another relay of the same log) is not that proof, since
+the server answers duplicates before checking the expected sequence: the relay
+then re-reads the stream's head, as after any error. A rejected batch is not
+retried message by message: the relay resumes from the stream's head and
+publishes again from there, at once (another relay moving the stream is not a
+failure), with a growing pause only if that keeps happening.
+
+In nats-server's processJetStreamMsg (stream.go) a message with a
+Nats-Expected-Last-Sequence other than the stream's last sequence returns
+before anything is stored and before its Nats-Msg-Id is remembered for dedupe;
+a message without a reply subject goes through exactly the same checks, it only
+gets no answer. A batch never exceeds ``batch_size`` unacknowledged messages,
+far below the stream's ingest queue limit (10,000 messages at the least), past
+which the server would drop core publishes (and the chain would reject the rest).
+
+The checkpoint table records position, stream sequence and head hash after
+``checkpoint_every`` events, else at most every ``checkpoint_seconds`` while
+busy and every ``idle_checkpoint_seconds`` when the log has nothing new (0 for
+a relay woken by its service's commits; a relay process polling every few
+milliseconds waits a second), and when the relay stops. It is informational
+(resuming reads the stream's head): it tells an operator how far the relay got,
+and whether the stream lost data.
 """
 
 from __future__ import annotations
@@ -16,11 +60,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from nats.js import JetStreamContext
-from nats.js.errors import NotFoundError
+from nats.aio.client import Client
+from nats.js.errors import APIError, NotFoundError
 
 from benefits_platform import logs
 from benefits_platform.aio import in_thread
@@ -32,13 +76,29 @@ from benefits_platform.bus import (
     stream_name,
     subject_prefix,
 )
+from benefits_platform.config import ServiceConfig
 from benefits_platform.envelopes import ZERO_HASH, EventParts, build_envelope
 from benefits_platform.protos.benefits.v1 import events_pb2
-from benefits_platform.sqlstore import RelayCheckpoints
+from benefits_platform.sqlstore import Database, RelayCheckpoints
 
 log = logs.get("benefits.relay")
 
 Codec = Callable[[Any], EventParts]
+Outgoing = tuple[str, bytes, dict[str, str]]  # subject, envelope bytes, headers
+
+WRONG_LAST_SEQUENCE = 10071  # JetStream API error code
+FIRST_RETRY_SECONDS = 0.2
+MAX_RETRY_SECONDS = 5.0
+FREE_RESYNCS = 3  # consecutive resyncs before the relay starts pausing between them
+
+
+def relay_database(config: ServiceConfig) -> Database:
+    """Where a service's relay keeps its checkpoint (beside the service's store)."""
+    return Database(config.store, config.data_dir / config.service / "relay.sqlite")
+
+
+class StreamMoved(Exception):
+    """The stream is not where the relay thought: re-read its head."""
 
 
 class OutboxRelay:
@@ -49,27 +109,44 @@ class OutboxRelay:
         recorder: Any,
         mapper: Any,
         codec: Codec,
-        js: JetStreamContext,
+        nc: Client,
         checkpoints: RelayCheckpoints,
         batch_size: int = 1000,
         ack_timeout: float = 10.0,
         poll_interval: float = 0.5,
+        checkpoint_every: int = 10_000,
+        checkpoint_seconds: float = 1.0,
+        idle_checkpoint_seconds: float = 0.0,
+        offload: bool = True,
     ) -> None:
         self.source = source
         self.recorder = recorder
         self.mapper = mapper
         self.codec = codec
-        self.js = js
+        # Core publishes go through ``nc``; the acknowledged last message of a
+        # batch through ``js``, a context on the same connection, so that all of
+        # a batch reaches the server in order.
+        self.nc: Any = nc
+        self.js: Any = nc.jetstream()
         self.checkpoints = checkpoints
         self.batch_size = batch_size
         self.ack_timeout = ack_timeout
         self.poll_interval = poll_interval
+        self.checkpoint_every = checkpoint_every
+        self.checkpoint_seconds = checkpoint_seconds
+        self.idle_checkpoint_seconds = idle_checkpoint_seconds
+        # Read, decode and encode in a worker thread (True: the event loop stays
+        # free for the service's own work), or on the loop (a relay process).
+        self.offload = offload
         self.stream = stream_name(source)
         self.prefix = subject_prefix(source)
         self.position = 0
         self.stream_seq = 0
         self.head_hash = ZERO_HASH
-        self.published = 0
+        self.published = 0  # events in the batches acknowledged to this relay
+        self.resyncs = 0  # times it found the stream moved and re-read its head
+        self._unsaved = 0
+        self._saved_at = 0.0
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._caught_up = asyncio.Event()
@@ -80,6 +157,7 @@ class OutboxRelay:
         self._wake.set()
 
     def start(self) -> None:
+        self._saved_at = asyncio.get_running_loop().time()
         self._task = asyncio.create_task(self._run(), name=f"{self.source}-relay")
 
     async def stop(self) -> None:
@@ -88,6 +166,8 @@ class OutboxRelay:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+            with contextlib.suppress(Exception):
+                await self.save_checkpoint()
 
     async def wait_caught_up(self, position: int, timeout: float = 30.0) -> None:  # noqa: ASYNC109
         """Wait until every event up to ``position`` is in the stream."""
@@ -129,7 +209,8 @@ class OutboxRelay:
         log.info("relay.resumed", stream=self.stream, position=position, stream_seq=last_seq)
 
     async def _run(self) -> None:
-        backoff = 0.2
+        backoff = FIRST_RETRY_SECONDS
+        resyncs_in_a_row = 0
         resumed = False
         while True:
             try:
@@ -137,40 +218,58 @@ class OutboxRelay:
                     await self.resume()
                     resumed = True
                 published = await self.publish_next_batch()
-                backoff = 0.2
+                backoff, resyncs_in_a_row = FIRST_RETRY_SECONDS, 0
                 if not published:
+                    await self._save_checkpoint_if_due(self.idle_checkpoint_seconds)
                     self._caught_up.set()
-                    self._wake.clear()
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), self.poll_interval)
+                    await self._idle()
             except asyncio.CancelledError:
                 raise
+            except StreamMoved as moved:
+                self.resyncs += 1
+                resyncs_in_a_row += 1
+                resumed = False
+                log.info("relay.resync", stream=self.stream, position=self.position, why=str(moved))
+                if resyncs_in_a_row > FREE_RESYNCS:
+                    await asyncio.sleep(backoff)
+                    backoff = min(backoff * 2, MAX_RETRY_SECONDS)
             except Exception as error:
                 log.warning("relay.retrying", stream=self.stream, error=repr(error)[:300])
                 resumed = False
                 await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 5.0)
+                backoff = min(backoff * 2, MAX_RETRY_SECONDS)
 
-    def _select_after(self, position: int) -> Any:
-        return self.recorder.select_notifications(
+    async def _idle(self) -> None:
+        """Until woken, or ``poll_interval`` passed."""
+        self._wake.clear()
+        timer = asyncio.get_running_loop().call_later(self.poll_interval, self._wake.set)
+        try:
+            await self._wake.wait()
+        finally:
+            timer.cancel()
+
+    def _next_messages(
+        self, position: int, stream_seq: int, head: bytes
+    ) -> tuple[list[Outgoing], int, bytes]:
+        """The next batch after ``position`` as ready-to-send messages (in a worker
+        thread: reading the store, decoding and encoding stay off the event loop).
+        Returns the messages, the last position and the new head of the chain."""
+        notifications = self.recorder.select_notifications(
             start=position, limit=self.batch_size, inclusive_of_start=False
         )
-
-    async def publish_next_batch(self) -> int:
-        notifications = await in_thread(self._select_after, self.position)
-        if not notifications:
-            return 0
-        head = self.head_hash
-        messages = []
+        to_domain_event, codec = self.mapper.to_domain_event, self.codec
+        source, prefix = self.source, self.prefix
+        messages: list[Outgoing] = []
         for notification in notifications:
             # Inserts are serialised by the store (SQLite's single writer, the
             # PostgreSQL recorder's table lock), so the ids seen are final; an id
             # skipped by a rolled-back insert is never used later.
-            event = self.mapper.to_domain_event(notification)
-            parts = self.codec(event)
+            event = to_domain_event(notification)
+            parts = codec(event)
+            position = notification.id
             envelope = build_envelope(
-                source=self.source,
-                position=notification.id,
+                source=source,
+                position=position,
                 aggregate_id=event.originator_id,
                 aggregate_version=event.originator_version,
                 recorded_at=event.timestamp,
@@ -178,30 +277,79 @@ class OutboxRelay:
                 prev_hash=head,
             )
             head = envelope.hash
-            messages.append((notification.id, parts, envelope))
-        futures = []
-        seq = self.stream_seq
-        for offset, (position, parts, envelope) in enumerate(messages):
+            position_text = str(position)
             headers = {
-                MSG_ID: f"{self.source}-{position}",
-                EXPECTED_LAST_SEQ: str(seq + offset),
-                POSITION_HEADER: str(position),
+                MSG_ID: f"{source}-{position_text}",
+                EXPECTED_LAST_SEQ: str(stream_seq),
+                POSITION_HEADER: position_text,
             }
             if parts.request_id:
                 headers[REQUEST_ID_HEADER] = parts.request_id
-            futures.append(
-                await self.js.publish_async(
-                    f"{self.prefix}.{parts.event_type}",
+            messages.append(
+                (
+                    f"{prefix}.{parts.event_type}",
                     envelope.SerializeToString(deterministic=True),
-                    headers=headers,
+                    headers,
                 )
             )
-        acks = await asyncio.wait_for(asyncio.gather(*futures), self.ack_timeout)
-        last_ack = acks[-1]
-        self.position = messages[-1][0]
-        self.stream_seq = last_ack.seq
-        self.head_hash = head
+            stream_seq += 1
+        return messages, position, head
+
+    async def publish_next_batch(self) -> int:
+        """Publish the next batch; the number of events now acknowledged in the
+        stream. Raises StreamMoved when the stream was not where expected."""
+        args = (self.position, self.stream_seq, self.head_hash)
+        if self.offload:
+            messages, last_position, head = await in_thread(self._next_messages, *args)
+        else:
+            messages, last_position, head = self._next_messages(*args)
+        if not messages:
+            return 0
+        ack = await self._send(messages)
+        expected_seq = self.stream_seq + len(messages)
+        if ack.duplicate or ack.seq != expected_seq:
+            raise StreamMoved(
+                f"last message acknowledged as {'a duplicate ' if ack.duplicate else ''}"
+                f"sequence {ack.seq}, expected {expected_seq}"
+            )
+        self.position, self.stream_seq, self.head_hash = last_position, expected_seq, head
         self.published += len(messages)
+        self._unsaved += len(messages)
+        log.debug(
+            "relay.published", stream=self.stream, count=len(messages), position=self.position
+        )
+        if self._unsaved >= self.checkpoint_every:
+            await self.save_checkpoint()
+        else:
+            await self._save_checkpoint_if_due(self.checkpoint_seconds)
+        return len(messages)
+
+    async def _send(self, messages: Sequence[Outgoing]) -> Any:
+        """n-1 core publishes, then the last one as a JetStream publish; its PubAck."""
+        publish = self.nc.publish
+        for subject, payload, headers in messages[:-1]:
+            await publish(subject, payload, headers=headers)
+        subject, payload, headers = messages[-1]
+        # js.publish (a request), not publish_async: nats-py 2.16 never completes a
+        # publish_async future whose PubAck is an error (nats-io/nats.py#985), so a
+        # rejection would only show as a timeout.
+        try:
+            return await self.js.publish(
+                subject, payload, timeout=self.ack_timeout, headers=headers
+            )
+        except APIError as error:
+            if error.err_code == WRONG_LAST_SEQUENCE:
+                raise StreamMoved(f"wrong last sequence: {error.description}") from None
+            raise
+
+    async def _save_checkpoint_if_due(self, seconds: float) -> None:
+        if asyncio.get_running_loop().time() - self._saved_at >= seconds:
+            await self.save_checkpoint()
+
+    async def save_checkpoint(self) -> None:
+        """Record position, stream sequence and head hash, if they changed."""
+        if not self._unsaved:
+            return
         await in_thread(
             self.checkpoints.save,
             self.source,
@@ -210,7 +358,5 @@ class OutboxRelay:
             self.head_hash,
             dt.datetime.now(dt.UTC).isoformat(),
         )
-        log.debug(
-            "relay.published", stream=self.stream, count=len(messages), position=self.position
-        )
-        return len(messages)
+        self._unsaved = 0
+        self._saved_at = asyncio.get_running_loop().time()

@@ -27,7 +27,7 @@ from nats.js import JetStreamContext
 from benefits_platform import bus, logs
 from benefits_platform.aio import in_thread
 from benefits_platform.config import ServiceConfig
-from benefits_platform.relay import Codec, OutboxRelay
+from benefits_platform.relay import Codec, OutboxRelay, relay_database
 from benefits_platform.sqlstore import Database, RelayCheckpoints
 
 log = logs.get("benefits.server")
@@ -140,9 +140,9 @@ class StoreAndBusServer(Generic[App]):
     ``start()`` listens at once with health NOT_SERVING, then in the background
     opens the service's application (its event store) in a worker thread and
     connects to NATS, retrying each until it succeeds. A service that publishes
-    its own events (``codec`` given) then makes sure its stream exists and
-    starts the outbox relay. Subclasses start their own parts in
-    :meth:`on_ready`; only then does health say SERVING. While the NATS
+    its own events (``codec`` given) then makes sure its stream exists and,
+    with ``relay_mode`` "inline", starts the outbox relay. Subclasses start
+    their own parts in :meth:`on_ready`; only then does health say SERVING. While the NATS
     connection is lost, health says NOT_SERVING until the client has reconnected.
     """
 
@@ -211,15 +211,18 @@ class StoreAndBusServer(Generic[App]):
                         await self.nc.close()
                     self.nc = None
                 await asyncio.sleep(RETRY_SECONDS)
-        if self._codec is not None:
-            self.db = Database(self.config.store, self.config.data_dir / self.name / "relay.sqlite")
+        if self._codec is not None and self.config.relay_mode == "inline":
+            # With relay_mode "process" the relay runs as its own process
+            # (benefits_platform.relay_process) and this service starts none.
+            assert self.nc is not None
+            self.db = relay_database(self.config)
             app: Any = self.app
             self.relay = OutboxRelay(
                 source=self.name,
                 recorder=app.recorder,
                 mapper=app.mapper,
                 codec=self._codec,
-                js=self.js,
+                nc=self.nc,
                 checkpoints=RelayCheckpoints(self.db),
                 batch_size=self.config.relay_batch_size,
             )
