@@ -1,5 +1,7 @@
-"""The members and reporting services before their own issues: gRPC health and
-reflection only, honest about readiness (store open and NATS connected)."""
+"""What the members and reporting services share: gRPC health and reflection,
+honest about readiness (store open and NATS connected). Members also serves
+benefits.v1.MembersService (tested in test_members_grpc.py), reporting
+benefits.v1.ReportingService (test_reporting_*.py)."""
 
 from __future__ import annotations
 
@@ -25,6 +27,11 @@ BOUND = 60.0  # upper bound for a status change to show; never asserted on
 FACTORIES: dict[str, Callable[[ServiceConfig], Any]] = {
     "members": create_members,
     "reporting": create_reporting,
+}
+# What reflection lists besides health and reflection themselves.
+OWN_SERVICES: dict[str, list[str]] = {
+    "members": ["benefits.v1.MembersService"],
+    "reporting": ["benefits.v1.ReportingService"],
 }
 
 
@@ -92,8 +99,8 @@ async def test_serving_once_store_and_nats_are_ready(
     assert server.nc is not None and server.nc.is_connected
 
 
-async def test_reflection_lists_health_and_reflection(
-    started: tuple[Any, grpc.aio.Channel],
+async def test_reflection_lists_the_services(
+    service: str, started: tuple[Any, grpc.aio.Channel]
 ) -> None:
     server, channel = started
     await server.wait_ready(BOUND)
@@ -102,7 +109,13 @@ async def test_reflection_lists_health_and_reflection(
     names: list[str] = []
     async for reply in stub.ServerReflectionInfo(iter([request])):
         names.extend(s.name for s in reply.list_services_response.service)
-    assert sorted(names) == ["grpc.health.v1.Health", "grpc.reflection.v1alpha.ServerReflection"]
+    assert sorted(names) == sorted(
+        [
+            *OWN_SERVICES[service],
+            "grpc.health.v1.Health",
+            "grpc.reflection.v1alpha.ServerReflection",
+        ]
+    )
 
 
 async def test_not_serving_until_nats_is_reachable(
@@ -170,5 +183,6 @@ async def test_create_server_starts_nothing(
     try:
         assert server.app is None and server.nc is None
         assert not sqlite_store.sqlite_path.exists()
+        assert not (tmp_path / service / "keys.json").exists()
     finally:
         await server.stop()

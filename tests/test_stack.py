@@ -1,13 +1,15 @@
 """End to end: ``run_stack`` in its own process, as ``benefits up`` runs it.
 
-nats-server and the three services start on free ports in a temporary data
-directory; the ledger is called over real gRPC; SIGTERM stops everything and
-leaves no process behind; a second run on the same directory still has the
-data. Linux only (child processes are found through /proc).
+nats-server, the three services and the ledger's relay process start on free
+ports in a temporary data directory; the ledger is called over real gRPC and
+its events reach the stream through the relay process; SIGTERM stops
+everything and leaves no process behind; a second run on the same directory
+still has the data. Linux only (child processes are found through /proc).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -20,15 +22,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import grpc
+import nats
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from benefits_cli.stack import run_stack
-from benefits_platform.protos.benefits.v1 import ledger_pb2, ledger_pb2_grpc
+from benefits_platform.envelopes import verify_chain
+from benefits_platform.protos.benefits.v1 import events_pb2, ledger_pb2, ledger_pb2_grpc
+from tests.ledger_client import stream_messages
+from tests.members_feed import enrolled, publish_member_events
 from tests.support import free_port
 
 REPO = Path(__file__).resolve().parents[1]
 SERVICES = ("ledger", "members", "reporting")
+PROCESSES = ("nats-server", *SERVICES, "ledger-relay")
 BOUND = 120.0  # upper bound for the stack to come up or go down; never asserted on
 UP_LINE = "benefits stack is up."
 
@@ -150,7 +157,43 @@ def stacks() -> Iterator[list[RunningStack]]:
             stop_stack(stack)
 
 
+def nats_url(stack: RunningStack) -> str:
+    return f"nats://127.0.0.1:{stack.ports['nats']}"
+
+
+def ledger_stream(stack: RunningStack, length: int) -> list[events_pb2.EventEnvelope]:
+    """The ledger's stream once it holds ``length`` events (the relay process's work)."""
+
+    async def read() -> list[bytes]:
+        nc = await nats.connect(nats_url(stack))
+        try:
+            js = nc.jetstream()
+            deadline = time.monotonic() + BOUND
+            while (await js.stream_info("BENEFITS_LEDGER")).state.last_seq < length:
+                assert time.monotonic() < deadline, "the ledger's events did not reach the stream"
+                await asyncio.sleep(0.05)
+        finally:
+            await nc.close()
+        return await stream_messages(nats_url(stack))
+
+    return [events_pb2.EventEnvelope.FromString(m) for m in asyncio.run(read())]
+
+
+def winter_warmth_payout(members_position: int = 0) -> ledger_pb2.PostPayoutRequest:
+    return ledger_pb2.PostPayoutRequest(
+        request_id="ww-2026-0001",
+        member_id="M0001",
+        program_code="WINTER_WARMTH",
+        fiscal_year=2026,
+        amount_fen=200_000,
+        effective_date="2026-01-20",
+        members_position=members_position,
+    )
+
+
 def open_and_post(stack: RunningStack) -> ledger_pb2.Entry:
+    # The members service's events, as its relay would publish them.
+    members_position = asyncio.run(publish_member_events(nats_url(stack), [enrolled("M0001")]))
     with stack.channel("ledger") as channel:
         ledger = ledger_pb2_grpc.LedgerServiceStub(channel)
         programme = ledger.OpenProgram(ledger_pb2.OpenProgramRequest(
@@ -158,10 +201,9 @@ def open_and_post(stack: RunningStack) -> ledger_pb2.Entry:
             kind=ledger_pb2.PROGRAM_KIND_AID, budget_fen=800_000_000, request_id="open-ww-2026",
         ), timeout=30)
         assert programme.status == ledger_pb2.PROGRAM_STATUS_OPEN
-        entry: ledger_pb2.Entry = ledger.PostPayout(ledger_pb2.PostPayoutRequest(
-            request_id="ww-2026-0001", member_id="M0001", program_code="WINTER_WARMTH",
-            fiscal_year=2026, amount_fen=200_000, effective_date="2026-01-20",
-        ), timeout=30)
+        entry: ledger_pb2.Entry = ledger.PostPayout(
+            winter_warmth_payout(members_position), timeout=30
+        )
     assert entry.amount_fen == 200_000 and not entry.replayed
     return entry
 
@@ -175,11 +217,14 @@ def test_stack_runs_stops_cleanly_and_keeps_its_data(
     first = start_stack(data_dir, ports, output_path)
     stacks.append(first)
     assert sorted(cmd.split()[0].rsplit("/", 1)[-1] for cmd in first.children.values()) == [
-        "nats-server", *[Path(sys.executable).name] * 3,
+        "nats-server", *[Path(sys.executable).name] * 4,
     ]
-    for service in SERVICES:
-        assert any(f"-m {service}.entrypoints.server" in cmd for cmd in first.children.values())
+    for module in (*(f"{s}.entrypoints.server" for s in SERVICES), "ledger.entrypoints.relay"):
+        assert any(f"-m {module}" in cmd for cmd in first.children.values()), module
     entry = open_and_post(first)
+    envelopes = ledger_stream(first, 2)
+    assert [e.event_type for e in envelopes] == ["ProgramOpened", "PayoutPosted"]
+    assert verify_chain(envelopes) is None
 
     out = first.output
     for service in SERVICES:
@@ -188,11 +233,13 @@ def test_stack_runs_stops_cleanly_and_keeps_its_data(
     assert f"nats://127.0.0.1:{ports['nats']}" in out
     assert f"http://127.0.0.1:{ports['monitor']}" in out
     assert str(data_dir / "logs" / "nats-server.log") in out
+    assert str(data_dir / "logs" / "ledger-relay.log") in out
 
     assert stop_stack(first) == 0
     assert not [pid for pid in first.children if is_running(pid)]
-    for name in ("nats-server", *SERVICES):
+    for name in PROCESSES:
         assert (data_dir / "logs" / f"{name}.log").stat().st_size > 0
+    assert '"relay.stopped"' in (data_dir / "logs" / "ledger-relay.log").read_text()
     assert (data_dir / "nats" / "jetstream").is_dir()
 
     # Same data directory, same ports: everything recorded is still there.
@@ -206,26 +253,28 @@ def test_stack_runs_stops_cleanly_and_keeps_its_data(
         assert programme.name_zh == "送温暖"
         assert programme.committed_fen == 200_000
         assert programme.payout_count == 1
-        replay = ledger.PostPayout(ledger_pb2.PostPayoutRequest(
-            request_id="ww-2026-0001", member_id="M0001", program_code="WINTER_WARMTH",
-            fiscal_year=2026, amount_fen=200_000, effective_date="2026-01-20",
-        ), timeout=30)
+        replay = ledger.PostPayout(winter_warmth_payout(), timeout=30)
         assert replay.replayed and replay.entry_id == entry.entry_id
+    assert len(ledger_stream(second, 2)) == 2  # nothing published twice on restart
     assert stop_stack(second, signal.SIGINT) == 0
     assert not [pid for pid in second.children if is_running(pid)]
 
 
+@pytest.mark.parametrize(
+    ("module", "name"),
+    [("members.entrypoints", "members"), ("ledger.entrypoints.relay", "ledger-relay")],
+)
 def test_a_dying_child_stops_the_stack_with_an_error(
-    tmp_path: Path, ports: dict[str, int], stacks: list[RunningStack]
+    tmp_path: Path, ports: dict[str, int], stacks: list[RunningStack], module: str, name: str
 ) -> None:
     stack = start_stack(tmp_path / "var", ports, tmp_path / "stack.out")
     stacks.append(stack)
-    members = [pid for pid, cmd in stack.children.items() if "members.entrypoints" in cmd]
-    assert len(members) == 1
-    os.kill(members[0], signal.SIGKILL)
+    victims = [pid for pid, cmd in stack.children.items() if module in cmd]
+    assert len(victims) == 1
+    os.kill(victims[0], signal.SIGKILL)
 
     assert stack.proc.wait(BOUND) == 1
-    assert "members was killed by signal 9 unexpectedly" in stack.output
+    assert f"{name} was killed by signal 9 unexpectedly" in stack.output
     assert not [pid for pid in stack.children if is_running(pid)]
 
 

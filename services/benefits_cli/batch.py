@@ -10,13 +10,13 @@ request id replays what was already recorded.
 
 from __future__ import annotations
 
-import csv
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from benefits_cli import csvfile
 from benefits_cli.client import CallError, LedgerClient
 from benefits_cli.money import AmountError, to_fen, wan_yuan, yuan
 from benefits_cli.progress import Progress
@@ -34,11 +34,7 @@ class BatchFileError(Exception):
     """The file is refused before any row is posted."""
 
 
-@dataclass(frozen=True)
-class Row:
-    number: int  # 1-based data row (the header is not counted)
-    line: int  # line of the file where the row ends
-    request: ledger_pb2.PostPayoutRequest
+Row = csvfile.Row[ledger_pb2.PostPayoutRequest]
 
 
 @dataclass(frozen=True)
@@ -89,12 +85,7 @@ def _header(fieldnames: Sequence[str] | None) -> str:
     return amounts[0]
 
 
-def _request(values: dict[Any, Any], amount_column: str) -> ledger_pb2.PostPayoutRequest:
-    if None in values:
-        raise ValueError("has more fields than the header")
-    if any(value is None for value in values.values()):
-        raise ValueError("has fewer fields than the header")
-    text = {str(key).strip(): str(value).strip() for key, value in values.items()}
+def _request(text: dict[str, str], amount_column: str) -> ledger_pb2.PostPayoutRequest:
     if not _YEAR.match(text["fiscal_year"]):
         raise ValueError(f"fiscal_year: {text['fiscal_year']!r} is not a year")
     try:
@@ -113,25 +104,15 @@ def _request(values: dict[Any, Any], amount_column: str) -> ledger_pb2.PostPayou
     )
 
 
+def _parser(
+    fieldnames: Sequence[str] | None,
+) -> Callable[[dict[str, str]], ledger_pb2.PostPayoutRequest]:
+    amount_column = _header(fieldnames)
+    return lambda text: _request(text, amount_column)
+
+
 def _rows(path: Path) -> Iterator[Row]:
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.DictReader(handle)
-            amount_column = _header(reader.fieldnames)
-            for number, values in enumerate(reader, start=1):
-                try:
-                    request = _request(values, amount_column)
-                except ValueError as error:
-                    raise BatchFileError(
-                        f"row {number} (line {reader.line_num}): {error}"
-                    ) from None
-                yield Row(number, reader.line_num, request)
-    except UnicodeDecodeError:
-        raise BatchFileError('the file is not UTF-8 text; save it as "CSV UTF-8"') from None
-    except csv.Error as error:
-        raise BatchFileError(f"not a readable CSV file: {error}") from None
-    except OSError as error:
-        raise BatchFileError(f"cannot read {path}: {error.strerror or error}") from None
+    return csvfile.read_rows(path, _parser, BatchFileError)
 
 
 def check_file(path: Path) -> int:

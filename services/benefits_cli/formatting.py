@@ -1,4 +1,5 @@
-"""Readable output: aligned tables (CJK-aware), programmes, entries, accounts.
+"""Readable output: aligned tables (CJK-aware), programmes, entries, accounts,
+units and members.
 
 Every function returns text; the caller decides where it goes. ``--json``
 output bypasses this module (see :func:`as_json`).
@@ -16,7 +17,7 @@ from google.protobuf import json_format, timestamp_pb2
 from google.protobuf.message import Message
 
 from benefits_cli.money import wan_yuan, yuan
-from benefits_platform.protos.benefits.v1 import ledger_pb2
+from benefits_platform.protos.benefits.v1 import common_pb2, ledger_pb2, members_pb2
 
 KIND_LABELS = {
     ledger_pb2.PROGRAM_KIND_SUBSIDY: ("subsidy", "补贴"),
@@ -277,3 +278,113 @@ def account_detail(
     if not account.receipts:
         return head + "\nno receipts"
     return head + "\n\n" + table_of(receipt_columns(programs), account.receipts)
+
+
+# -- units and members ----------------------------------------------------------------
+
+
+def enum_label(enum: Any, value: int, prefix: str) -> str:
+    """``HARDSHIP_TIER_DEEP`` -> ``deep``; '-' for UNSPECIFIED or an unknown value."""
+    if value == 0 or value not in enum.values():
+        return NONE
+    return str(enum.Name(value)).removeprefix(prefix).lower()
+
+
+def level_label(level: int) -> str:
+    return enum_label(members_pb2.UnitLevel, level, "UNIT_LEVEL_")
+
+
+def tier_label(tier: int) -> str:
+    return enum_label(common_pb2.HardshipTier, tier, "HARDSHIP_TIER_")
+
+
+def unit_detail(unit: members_pb2.Unit) -> str:
+    return fields(
+        [
+            ("Unit", unit.code),
+            ("名称 / name", f"{unit.name_zh} / {unit.name_en or NONE}"),
+            ("Level", level_label(unit.level)),
+            ("Parent", unit.parent_code or NONE),
+            ("Path", " > ".join(unit.path)),
+        ]
+    )
+
+
+def unit_table(units: Sequence[members_pb2.Unit]) -> str:
+    if not units:
+        return "no units"
+    depth = min(len(u.path) for u in units)
+    columns: list[Column[members_pb2.Unit]] = [
+        Column("CODE", lambda u: "  " * (len(u.path) - depth) + u.code),
+        Column("LEVEL", lambda u: level_label(u.level)),
+        Column("名称", lambda u: u.name_zh),
+        Column("NAME", lambda u: u.name_en),
+    ]
+    return table_of(columns, units) + f"\n{len(units)} unit(s)"
+
+
+def hardship_pairs(h: members_pb2.HardshipState) -> list[tuple[str, str]]:
+    status = hardship_label(h)
+    if h.status in (0, members_pb2.HARDSHIP_STATUS_NONE):
+        return [("Hardship", status)]
+    causes = ", ".join(
+        enum_label(members_pb2.HardshipCause, c, "HARDSHIP_CAUSE_") for c in h.causes
+    )
+    pairs = [
+        ("Hardship", f"{status} (file {h.file_id})"),
+        ("Tier", tier_label(h.tier)),
+        ("Causes", causes or NONE),
+        ("Opened", h.opened_date),
+        ("Review due", h.review_due_date or NONE),
+        ("Last review", h.last_review_date or NONE),
+    ]
+    if h.exit_date:
+        pairs += [
+            ("Exit date", h.exit_date),
+            ("Gradual exit until", h.gradual_exit_until or "none granted"),
+            ("Tier before exit", tier_label(h.pre_exit_tier)),
+        ]
+    return pairs
+
+
+def member_detail(member: members_pb2.Member) -> str:
+    m = member
+    status = membership_label(m)
+    pairs = [
+        ("Member", m.member_id),
+        ("姓名 / name", m.name),
+        ("National ID", m.national_id),
+        ("Unit", " > ".join(m.unit_path) or NONE),
+        ("Groups", ", ".join(m.member_groups) or NONE),
+        ("Household", m.household_id or NONE),
+        ("Joined", m.join_date),
+        ("Status", f"{status} on {m.as_of_date}"),
+        *hardship_pairs(m.hardship),
+        ("Log position", str(m.log_position)),
+    ]
+    return fields(pairs)
+
+
+def membership_label(member: members_pb2.Member) -> str:
+    return enum_label(members_pb2.MembershipStatus, member.status, "MEMBERSHIP_STATUS_")
+
+
+def hardship_label(hardship: members_pb2.HardshipState) -> str:
+    return enum_label(members_pb2.HardshipStatus, hardship.status, "HARDSHIP_STATUS_")
+
+
+MEMBER_COLUMNS: list[Column[members_pb2.Member]] = [
+    Column("MEMBER", lambda m: m.member_id),
+    Column("姓名", lambda m: m.name),
+    Column("NATIONAL ID", lambda m: m.national_id),
+    Column("UNIT", lambda m: m.unit_code),
+    Column("STATUS", membership_label),
+    Column("HARDSHIP", lambda m: hardship_label(m.hardship)),
+    Column("JOINED", lambda m: m.join_date),
+]
+
+
+def member_table(members: Sequence[members_pb2.Member]) -> str:
+    if not members:
+        return "no members"
+    return table_of(MEMBER_COLUMNS, members) + f"\n{len(members):,} member(s)"

@@ -1,4 +1,6 @@
-"""The ``benefits`` command: programmes, payouts, batches, reversals and lookups.
+"""The ``benefits`` command: programmes, payouts, batches, reversals and lookups
+in the ledger; units, members and hardship files in the members service
+(benefits_cli.members).
 
 ``main(argv)`` returns the exit code (0 ok, 1 refused or failed, 2 usage) so
 tests can call it in-process; the console script passes it to ``sys.exit``.
@@ -19,13 +21,14 @@ from google.protobuf.message import Message
 
 from benefits_cli import batch as batch_file
 from benefits_cli import formatting as fmt
-from benefits_cli.client import DEFAULT_TIMEOUT, CallError, LedgerClient
+from benefits_cli.client import DEFAULT_TIMEOUT, CallError, LedgerClient, MembersClient
 from benefits_cli.money import AmountError, parse_amount
 from benefits_cli.progress import Progress
 from benefits_platform.protos.benefits.v1 import ledger_pb2
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 DEFAULT_LEDGER = "127.0.0.1:50051"
+DEFAULT_MEMBERS = "127.0.0.1:50052"
 MAX_PAGE_SIZE = 500
 KINDS = {
     "subsidy": ledger_pb2.PROGRAM_KIND_SUBSIDY,
@@ -33,12 +36,19 @@ KINDS = {
     "mutual-aid": ledger_pb2.PROGRAM_KIND_MUTUAL_AID,
     "in-kind": ledger_pb2.PROGRAM_KIND_IN_KIND,
 }
-# CLI spelling -> enum value name, e.g. "duplicate-payment" -> "REVERSAL_REASON_DUPLICATE_PAYMENT".
-REASONS = {
-    value.name.removeprefix("REVERSAL_REASON_").lower().replace("_", "-"): value.name
-    for value in ledger_pb2.ReversalReason.DESCRIPTOR.values
-    if value.number != ledger_pb2.REVERSAL_REASON_UNSPECIFIED
-}
+
+
+def enum_choices(enum: Any, prefix: str) -> dict[str, str]:
+    """CLI spelling -> enum value name for every value but UNSPECIFIED (0), e.g.
+    "duplicate-payment" -> "REVERSAL_REASON_DUPLICATE_PAYMENT"."""
+    return {
+        value.name.removeprefix(prefix).lower().replace("_", "-"): value.name
+        for value in enum.DESCRIPTOR.values
+        if value.number != 0
+    }
+
+
+REASONS = enum_choices(ledger_pb2.ReversalReason, "REVERSAL_REASON_")
 _PREFIX_RE = re.compile(r"^[A-Za-z0-9._:\-]{0,80}$")
 
 
@@ -54,6 +64,7 @@ class Cli:
         self.out = out
         self.err = err
         self._client: LedgerClient | None = None
+        self._members: MembersClient | None = None
 
     @property
     def client(self) -> LedgerClient:
@@ -63,9 +74,18 @@ class Cli:
             )
         return self._client
 
+    @property
+    def members(self) -> MembersClient:
+        if self._members is None:
+            a = self.args
+            self._members = MembersClient(a.members, a.timeout, a.request_id_prefix, a.role)
+        return self._members
+
     def close(self) -> None:
         if self._client is not None:
             self._client.close()
+        if self._members is not None:
+            self._members.close()
 
     def emit(self, document: Message | Mapping[str, Any], text: Callable[[], str]) -> None:
         """Print one JSON document with --json, otherwise the readable text."""
@@ -92,6 +112,13 @@ class Cli:
         new = self.client.new_request_id()
         self.note(f"request id: {new} (to retry safely, rerun with --request-id {new})")
         return new
+
+
+def page_size(value: int) -> int:
+    """A --page-size the services accept."""
+    if not 1 <= value <= MAX_PAGE_SIZE:
+        raise UsageError(f"--page-size must be 1 to {MAX_PAGE_SIZE}, got {value}")
+    return value
 
 
 # -- commands -------------------------------------------------------------------------
@@ -209,10 +236,9 @@ def cmd_show_entry(cli: Cli) -> int:
 
 def cmd_show_member(cli: Cli) -> int:
     a = cli.args
-    if not 1 <= a.page_size <= MAX_PAGE_SIZE:
-        raise UsageError(f"--page-size must be 1 to {MAX_PAGE_SIZE}, got {a.page_size}")
+    size = page_size(a.page_size)
     account = cli.client.member_account(a.member)
-    entries = list(cli.client.member_entries(a.member, a.page_size)) if a.entries else None
+    entries = list(cli.client.member_entries(a.member, size)) if a.entries else None
     document: Message | dict[str, Any] = account
     if entries is not None:
         document = {"account": account, "entries": entries}
@@ -238,9 +264,15 @@ def _global_options(parser: argparse.ArgumentParser, defaults: bool) -> None:
     (without, so `benefits program list --json` works as well as `benefits --json ...`)."""
 
     env_ledger = os.environ.get("BENEFITS_LEDGER_ADDR", "").strip() or DEFAULT_LEDGER
+    env_members = os.environ.get("BENEFITS_MEMBERS_ADDR", "").strip() or DEFAULT_MEMBERS
+    env_role = os.environ.get("BENEFITS_ROLE", "").strip()
     options: list[tuple[str, Any, dict[str, Any]]] = [
         ("--ledger", env_ledger, {"metavar": "ADDR", "help": "ledger gRPC address "
          f"(env BENEFITS_LEDGER_ADDR; default {env_ledger})"}),
+        ("--members", env_members, {"metavar": "ADDR", "help": "members gRPC address "
+         f"(env BENEFITS_MEMBERS_ADDR; default {env_members})"}),
+        ("--role", env_role, {"metavar": "ROLE", "help": "sent to the members service as "
+         "x-role; admin and auditor may reveal national ID numbers (env BENEFITS_ROLE)"}),
         ("--json", False, {"action": "store_true",
          "help": "print one JSON document (protobuf field names)"}),
         ("--timeout", DEFAULT_TIMEOUT, {"type": float, "metavar": "SECONDS",
@@ -347,8 +379,13 @@ def _add_show(commands: Any) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    # Imported here: benefits_cli.members uses this module's Cli and helpers.
+    from benefits_cli import members
+
     parser = argparse.ArgumentParser(
-        prog="benefits", description="Client of the benefits ledger (amounts in 元 unless --fen)."
+        prog="benefits",
+        description="Client of the benefits ledger and members services "
+        "(amounts in 元 unless --fen).",
     )
     _global_options(parser, defaults=True)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -357,6 +394,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_program(commands)
     _add_payouts(commands)
     _add_show(commands)
+    members.add_commands(commands, _sub)
     return parser
 
 

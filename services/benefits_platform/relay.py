@@ -162,10 +162,14 @@ class OutboxRelay:
 
     async def stop(self) -> None:
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+            task, self._task = self._task, None
+            # A cancellation that lands as a reply arrives can be swallowed by
+            # asyncio.wait_for inside nats-py (Python 3.11): cancel until it ends.
+            while not task.done():
+                task.cancel()
+                await asyncio.wait({task}, timeout=0.5)
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                task.result()
             with contextlib.suppress(Exception):
                 await self.save_checkpoint()
 

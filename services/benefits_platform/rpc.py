@@ -1,16 +1,17 @@
 """The one place where domain errors become gRPC status codes, and where each
 RPC binds its request id for logging.
 
-Servicer methods are wrapped with :func:`rpc`; a DomainError becomes its status
-code with the domain's message, anything else becomes INTERNAL with a generic
-message (the details go to the log, not to the caller).
+Servicer methods are wrapped with :func:`rpc` (server-streaming ones, async
+generators, with :func:`rpc_stream`); a DomainError becomes its status code with
+the domain's message, anything else becomes INTERNAL with a generic message (the
+details go to the log, not to the caller).
 """
 
 from __future__ import annotations
 
 import functools
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar
 
 import grpc
@@ -28,6 +29,7 @@ Req = TypeVar("Req")
 Resp = TypeVar("Resp")
 
 Handler = Callable[[Any, Req, grpc.aio.ServicerContext], Awaitable[Resp]]
+StreamHandler = Callable[[Any, Req, grpc.aio.ServicerContext], AsyncIterator[Resp]]
 
 
 def status_code(error: DomainError) -> grpc.StatusCode:
@@ -42,25 +44,56 @@ def metadata_value(context: grpc.aio.ServicerContext, key: str) -> str:
     return ""
 
 
+def _bind(name: str, context: grpc.aio.ServicerContext) -> None:
+    request_id = metadata_value(context, REQUEST_ID_HEADER) or uuid.uuid4().hex
+    structlog.contextvars.bind_contextvars(rpc=name, request_id=request_id)
+
+
+async def _abort(context: grpc.aio.ServicerContext, error: Exception) -> None:
+    """Abort the call for ``error`` (always raises)."""
+    if isinstance(error, DomainError):
+        log.info("rpc.refused", status=error.status, reason=error.message)
+        await context.abort(status_code(error), error.message)
+    log.error("rpc.failed", exc_info=error)
+    await context.abort(grpc.StatusCode.INTERNAL, "internal error; see server log")
+
+
 def rpc(method: Handler[Req, Resp]) -> Handler[Req, Resp]:
     """Wrap a servicer method: bind the request id, map domain errors."""
     name = method.__name__
 
     @functools.wraps(method)
     async def wrapper(self: Any, request: Req, context: grpc.aio.ServicerContext) -> Resp:
-        request_id = metadata_value(context, REQUEST_ID_HEADER) or uuid.uuid4().hex
-        structlog.contextvars.bind_contextvars(rpc=name, request_id=request_id)
+        _bind(name, context)
         try:
             return await method(self, request, context)
-        except DomainError as error:
-            log.info("rpc.refused", status=error.status, reason=error.message)
-            await context.abort(status_code(error), error.message)
-            raise  # abort raises; this line is for type checkers
         except grpc.aio.AbortError:
             raise
-        except Exception:
-            log.exception("rpc.failed")
-            await context.abort(grpc.StatusCode.INTERNAL, "internal error; see server log")
+        except Exception as error:
+            await _abort(context, error)
+            raise  # abort raises; this line is for type checkers
+        finally:
+            structlog.contextvars.unbind_contextvars("rpc", "request_id")
+
+    return wrapper
+
+
+def rpc_stream(method: StreamHandler[Req, Resp]) -> StreamHandler[Req, Resp]:
+    """:func:`rpc` for a server-streaming method (an async generator)."""
+    name = method.__name__
+
+    @functools.wraps(method)
+    async def wrapper(
+        self: Any, request: Req, context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[Resp]:
+        _bind(name, context)
+        try:
+            async for item in method(self, request, context):
+                yield item
+        except grpc.aio.AbortError:
+            raise
+        except Exception as error:
+            await _abort(context, error)
             raise
         finally:
             structlog.contextvars.unbind_contextvars("rpc", "request_id")

@@ -1,5 +1,3 @@
-"""The members service: the member registry and hardship files (困难职工档案).
-
-For now it answers gRPC health and reflection only: it opens its own event
-store, connects to NATS, and then reports SERVING.
-"""
+"""The members service: the member registry, union units and hardship files
+(困难职工档案), each change with an effective date, published on the members
+stream for the ledger's eligibility rules."""

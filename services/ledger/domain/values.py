@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 from benefits_platform.domain_errors import InvalidArgument
+
+# The checks every service shares, re-exported for the ledger's rules.
+from benefits_platform.values import MAX_TEXT as MAX_TEXT
+from benefits_platform.values import MEMBER_ID_RE as MEMBER_ID_RE
+from benefits_platform.values import iso_date as iso_date
+from benefits_platform.values import member_id as member_id
+from benefits_platform.values import text as text
 
 # Money is integer fen. One amount may not exceed 10^12 fen (10 billion yuan);
 # a budget may not exceed 10^15 fen. Sums of accepted amounts never leave int64.
@@ -13,10 +19,8 @@ MAX_AMOUNT_FEN = 10**12
 MAX_BUDGET_FEN = 10**15
 
 REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
-MEMBER_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,63}$")
 PROGRAM_CODE_RE = re.compile(r"^[A-Z][A-Z0-9_]{1,31}$")
 MIN_YEAR, MAX_YEAR = 2000, 2100
-MAX_TEXT = 500
 MAX_NAME = 200
 
 
@@ -25,16 +29,6 @@ def request_id(value: str, field: str = "request_id") -> str:
         raise InvalidArgument(field, "is required (a client-chosen idempotency key)")
     if not REQUEST_ID_RE.match(value):
         raise InvalidArgument(field, "must be 1-128 characters of A-Z a-z 0-9 . _ : -")
-    return value
-
-
-def member_id(value: str, field: str = "member_id") -> str:
-    if not value:
-        raise InvalidArgument(field, "is required")
-    if not MEMBER_ID_RE.match(value):
-        raise InvalidArgument(
-            field, "must be 1-64 characters of A-Z a-z 0-9 . _ -, starting with a letter or digit"
-        )
     return value
 
 
@@ -70,25 +64,4 @@ def optional_amount(value: int, field: str, limit: int = MAX_AMOUNT_FEN) -> int:
         )
     if value > limit:
         raise InvalidArgument(field, f"must not exceed {limit} fen, got {value}")
-    return value
-
-
-def iso_date(value: str, field: str = "effective_date") -> dt.date:
-    if not value:
-        raise InvalidArgument(field, "is required (YYYY-MM-DD)")
-    if len(value) != 10:
-        raise InvalidArgument(field, f"must be an ISO date YYYY-MM-DD, got {value[:20]!r}")
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise InvalidArgument(field, f"must be an ISO date YYYY-MM-DD, got {value!r}") from None
-
-
-def text(value: str, field: str, limit: int = MAX_TEXT, required: bool = False) -> str:
-    if required and not value.strip():
-        raise InvalidArgument(field, "is required")
-    if len(value) > limit:
-        raise InvalidArgument(field, f"must be at most {limit} characters, got {len(value)}")
-    if any(ord(ch) < 32 and ch not in "\t" for ch in value):
-        raise InvalidArgument(field, "must not contain control characters")
     return value

@@ -8,7 +8,8 @@ from uuid import UUID
 import grpc
 
 from benefits_platform.domain_errors import InvalidArgument, Unavailable
-from benefits_platform.protos.benefits.v1 import common_pb2, ledger_pb2, ledger_pb2_grpc
+from benefits_platform.paging import next_page_token, page_bounds
+from benefits_platform.protos.benefits.v1 import ledger_pb2, ledger_pb2_grpc
 from benefits_platform.rpc import rpc
 from ledger.application import CommandWriter, LedgerApplication
 from ledger.domain.commands import GetProgramQuery
@@ -16,9 +17,6 @@ from ledger.entrypoints import converters as C
 
 if TYPE_CHECKING:
     from ledger.entrypoints.server import LedgerServer
-
-MAX_PAGE = 500
-DEFAULT_PAGE = 50
 
 
 def _entry_id(value: str) -> UUID:
@@ -28,16 +26,6 @@ def _entry_id(value: str) -> UUID:
         return UUID(value)
     except ValueError:
         raise InvalidArgument("entry_id", "must be an entry id (a UUID)") from None
-
-
-def _page(page: common_pb2.PageRequest | None) -> tuple[int, int]:
-    size = page.page_size if page is not None else 0
-    token = page.page_token if page is not None else ""
-    if size < 0 or size > MAX_PAGE:
-        raise InvalidArgument("page.page_size", f"must be 0 (default {DEFAULT_PAGE}) to {MAX_PAGE}")
-    if token and (not token.isdigit() or len(token) > 12):
-        raise InvalidArgument("page.page_token", "must be a token returned by an earlier page")
-    return (int(token) if token else 0), (size or DEFAULT_PAGE)
 
 
 class LedgerServicer(ledger_pb2_grpc.LedgerServiceServicer):
@@ -138,11 +126,10 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServiceServicer):
         self, request: ledger_pb2.ListMemberEntriesRequest, context: grpc.aio.ServicerContext
     ) -> ledger_pb2.ListMemberEntriesResponse:
         member = C.member_id(request.member_id)
-        offset, size = _page(request.page if request.HasField("page") else None)
+        offset, size = page_bounds(request.page if request.HasField("page") else None)
         app = self.app
         page, total = await self.server.read(app.member_entries, member, offset, size)
-        next_offset = offset + len(page)
         return ledger_pb2.ListMemberEntriesResponse(
             entries=[C.entry(e, reversed_by=app.reversed_by(e.id)) for e in page],
-            next_page_token=str(next_offset) if next_offset < total else "",
+            next_page_token=next_page_token(offset, len(page), total),
         )

@@ -1,1 +1,2 @@
-"""Adapters of the members service: the event codec for the wire, store and bus wiring."""
+"""Adapters of the members service: the event codec for the wire, protobuf enum
+names, and the personal-data keys."""

@@ -1,1 +1,2 @@
-"""Entrypoints of the members service: the server factory and process entrypoint."""
+"""Entrypoints of the members service: the gRPC servicer, its converters, the
+reveal check, the server factory and process entrypoint."""
