@@ -379,8 +379,8 @@ def _add_show(commands: Any) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    # Imported here: benefits_cli.members uses this module's Cli and helpers.
-    from benefits_cli import members
+    # Imported here: benefits_cli.members and .reports use this module's Cli and helpers.
+    from benefits_cli import members, reports
 
     parser = argparse.ArgumentParser(
         prog="benefits",
@@ -395,6 +395,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_payouts(commands)
     _add_show(commands)
     members.add_commands(commands, _sub)
+    reports.add_commands(commands, _sub)
     return parser
 
 

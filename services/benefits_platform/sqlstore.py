@@ -95,6 +95,9 @@ class Cursor:
     def fetchall(self) -> list[Any]:
         return list(self._cur.fetchall())
 
+    def fetchmany(self, size: int) -> list[Any]:
+        return list(self._cur.fetchmany(size))
+
 
 class RelayCheckpoints:
     """How far the outbox relay got: position in the store's log, the stream

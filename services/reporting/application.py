@@ -1,16 +1,196 @@
 """The reporting service layer.
 
-:class:`ReportingApplication` is the eventsourcing Application that owns the
-service's own event store ("reporting": SQLite file under the data directory,
-or the ``reporting_*`` tables in PostgreSQL). It records no events yet.
+:class:`ReportingApplication` is the eventsourcing Application of the service
+(its own event store, "reporting": a SQLite file under the data directory or
+the ``reporting_*`` tables in PostgreSQL, where it records each audit verdict
+and rebuild) and owns the projection tables (``projections.sqlite`` beside it,
+or the same PostgreSQL database). Its methods are the reports and statements,
+each read in one consistent view of the projections and stamped with the
+stream positions it was built from; they block, and the server runs them in
+worker threads.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import Application
+from eventsourcing.domain import Aggregate, event
+
+from benefits_platform import values
+from benefits_platform.domain_errors import InvalidArgument, NotFound
+from benefits_platform.paging import next_page_token
+from benefits_platform.sqlstore import Database
+from reporting.adapters.queries import Receipt, ReportQueries
+from reporting.adapters.tables import ProjectionStore
+from reporting.domain.report import (
+    AnnualReport,
+    Section,
+    UnitNode,
+    assemble,
+    check_request,
+)
+from reporting.domain.statement import SUBSIDY, StatementLine, statement
+
+Positions = dict[str, tuple[int, int]]  # source -> (position, stream sequence)
+
+
+@dataclass(frozen=True)
+class Statement:
+    member_id: str
+    unit_code: str
+    household_id: str
+    lines: list[StatementLine]
+    next_page_token: str
+    line_count: int
+    receipts: list[Receipt]
+    stored_value_balance_fen: int
+    positions: Positions
+
+
+class Verification(Aggregate):
+    """One VerifyLedger run and its verdict: the record of audits is itself an
+    event log (checks as [name, ok, checked, first discrepancy kind, position])."""
+
+    class VerificationRecorded(Aggregate.Created):
+        ok: bool
+        checks: list[list[Any]]
+        positions: dict[str, list[int]]
+        ledger_store: str
+
+    @event(VerificationRecorded)
+    def __init__(
+        self,
+        ok: bool,
+        checks: list[list[Any]],
+        positions: dict[str, list[int]],
+        ledger_store: str,
+    ) -> None:
+        self.ok = ok
+        self.checks = checks
+        self.positions = positions
+        self.ledger_store = ledger_store
+
+
+class Rebuild(Aggregate):
+    """One RebuildProjections run."""
+
+    class RebuildRecorded(Aggregate.Created):
+        events: int
+        positions: dict[str, list[int]]
+        seconds: float
+
+    @event(RebuildRecorded)
+    def __init__(self, events: int, positions: dict[str, list[int]], seconds: float) -> None:
+        self.events = events
+        self.positions = positions
+        self.seconds = seconds
 
 
 class ReportingApplication(Application[UUID]):
     name = "reporting"
+
+    def __init__(self, env: dict[str, str] | None, projections: Database) -> None:
+        super().__init__(env)
+        self.store = ProjectionStore(projections)
+        self.queries = ReportQueries(self.store)
+
+    def close(self) -> None:
+        self.store.close()
+        super().close()
+
+    # -- the audit record --------------------------------------------------------------
+
+    def record_verification(
+        self, ok: bool, checks: list[list[Any]], positions: Positions, ledger_store: str
+    ) -> UUID:
+        run = Verification(ok, checks, {k: list(v) for k, v in positions.items()}, ledger_store)
+        self.save(run)
+        return run.id
+
+    def record_rebuild(self, events: int, positions: Positions, seconds: float) -> UUID:
+        run = Rebuild(events, {k: list(v) for k, v in positions.items()}, round(seconds, 3))
+        self.save(run)
+        return run.id
+
+    # -- reads ----------------------------------------------------------------------------
+
+    def _root(self, unit_code: str) -> UnitNode:
+        root = self.queries.unit(unit_code)
+        if root is None:
+            members_at = self.store.positions()["members"][0]
+            raise NotFound(
+                f"unit_code: no unit {unit_code!r} (the reporting service has read the "
+                f"members log up to position {members_at})"
+            )
+        return root
+
+    def annual_report(
+        self, fiscal_year: int, unit_code: str, depth: int, as_of_us: int | None = None
+    ) -> tuple[AnnualReport, Positions]:
+        check_request(fiscal_year, depth)
+        if as_of_us is not None and as_of_us <= 0:
+            raise InvalidArgument("as_of", "must be a time after the epoch")
+        with self.store.db.serialized():
+            positions = self.store.positions()
+            root = self._root(unit_code)
+            nodes = self.queries.units_below(root, depth)
+            if as_of_us is None:
+                figures, months = self.queries.current_figures(fiscal_year, root, nodes)
+            else:
+                figures, months = self.queries.figures_as_of(fiscal_year, as_of_us, root)
+            programmes = self.queries.programmes(fiscal_year, as_of_us)
+        report = assemble(fiscal_year, root, depth, as_of_us, programmes, nodes, figures, months)
+        return report, positions
+
+    def programme_totals(
+        self, code: str, fiscal_year: int, unit_code: str, depth: int
+    ) -> tuple[Section, Positions]:
+        if not code:
+            raise InvalidArgument("program_code", "is required")
+        report, positions = self.annual_report(fiscal_year, unit_code, depth)
+        for section in report.programmes:
+            if section.programme is not None and section.programme.code == code:
+                return section, positions
+        raise NotFound(
+            f"program_code: no programme {code} for fiscal year {fiscal_year} "
+            f"(the reporting service has read the ledger up to position "
+            f"{positions['ledger'][0]})"
+        )
+
+    def member_statement(
+        self, member_id: str, fiscal_year: int, offset: int, limit: int
+    ) -> Statement:
+        values.member_id(member_id)
+        if fiscal_year and not 2000 <= fiscal_year <= 2100:
+            raise InvalidArgument("fiscal_year", "must be 0 (every year) or 2000 to 2100")
+        with self.store.db.serialized():
+            positions = self.store.positions()
+            member = self.queries.member(member_id)
+            entries = self.queries.member_entries(member_id, fiscal_year)
+            receipts = self.queries.receipts(member_id)
+            kinds = self.queries.programme_kinds()
+        if member is None and not entries:
+            raise NotFound(
+                f"member_id: no member {member_id} in the members log (read up to position "
+                f"{positions['members'][0]}) and no entry in the ledger"
+            )
+        lines = statement(entries, kinds)
+        balance = sum(r.received_fen for r in receipts if r.kind == SUBSIDY)
+        if fiscal_year:
+            receipts = [r for r in receipts if r.fiscal_year == fiscal_year]
+        unit, household = member or ("", "")
+        page = lines[offset : offset + limit]
+        return Statement(
+            member_id,
+            unit,
+            household,
+            page,
+            next_page_token(offset, len(page), len(lines)),
+            len(lines),
+            receipts,
+            balance,
+            positions,
+        )

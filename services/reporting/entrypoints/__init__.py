@@ -1,1 +1,2 @@
-"""Entrypoints of the reporting service: the server factory and process entrypoint."""
+"""Entrypoints of the reporting service: the gRPC servicer and its converters,
+the server factory and process entrypoint."""

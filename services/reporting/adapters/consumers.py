@@ -1,0 +1,376 @@
+"""The live projections: one durable JetStream pull consumer per stream
+(``reporting-ledger`` on BENEFITS_LEDGER, ``reporting-members`` on
+BENEFITS_MEMBERS), each feeding :meth:`ProjectionStore.apply`.
+
+- Each fetched batch is applied in one database transaction together with the
+  stream's position; messages are acknowledged only after that commit (AckAll:
+  one acknowledgement for the batch). A batch that fails is negatively
+  acknowledged, in order, for redelivery after a growing pause: nothing is
+  logged and dropped.
+- The database, not the consumer, is the record of what was applied: at start
+  the durable consumer is kept when its acknowledgement floor is the
+  database's sequence and nothing is pending, otherwise it is recreated to
+  deliver from the sequence after the database's (a crash between commit and
+  acknowledgement, a restored database, deliveries left pending by a killed
+  process).
+- A ledger event waits until the members projection has reached the
+  members-log position its payout's eligibility basis recorded.
+- :meth:`Projections.hold` stops both consumers at (or, if already past, just
+  after) given sequences, for audits and rebuilds; :meth:`Projections.release`
+  lets them go on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.errors import NotFoundError
+
+from benefits_platform import bus, logs
+from benefits_platform.aio import in_thread
+from reporting.adapters import streams
+from reporting.adapters.codec import MEMBERS, SOURCES
+from reporting.adapters.tables import Applied, ProjectionStore
+
+log = logs.get("reporting.consumers")
+
+FIRST_RETRY_SECONDS = 0.2
+MAX_RETRY_SECONDS = 30.0
+FETCH_SECONDS = 1.0
+
+
+def durable_name(source: str) -> str:
+    return f"reporting-{source}"
+
+
+@dataclass(frozen=True)
+class ConsumerSettings:
+    batch: int = 2000
+    ack_wait: float = 30.0
+    # Fetched but unacknowledged messages allowed (several batches).
+    max_ack_pending: int = 20_000
+    replicas: int = 1
+
+
+class Projections:
+    """Both consumers, sharing one :class:`ProjectionStore`."""
+
+    def __init__(
+        self,
+        js: JetStreamContext,
+        store: ProjectionStore,
+        settings: ConsumerSettings | None = None,
+    ) -> None:
+        self.js = js
+        self.store = store
+        self.settings = settings or ConsumerSettings()
+        self.changed = asyncio.Condition()
+        self.consumers = {source: StreamConsumer(self, source) for source in SOURCES}
+
+    @property
+    def members(self) -> StreamConsumer:
+        return self.consumers[MEMBERS]
+
+    def position(self, source: str) -> tuple[int, int]:
+        consumer = self.consumers[source]
+        return consumer.position, consumer.stream_seq
+
+    async def start(self) -> None:
+        positions = await in_thread(self.store.positions)
+        for source, consumer in self.consumers.items():
+            consumer.position, consumer.stream_seq = positions[source]
+            await consumer.start()
+
+    async def stop(self) -> None:
+        for consumer in self.consumers.values():
+            await consumer.stop()
+
+    async def advanced(self) -> None:
+        async with self.changed:
+            self.changed.notify_all()
+
+    async def wait_for_position(
+        self,
+        source: str,
+        position: int,
+        timeout: float,  # noqa: ASYNC109
+    ) -> bool:
+        """True once ``source``'s projection has applied up to log ``position``."""
+        return await self._wait(lambda: self.consumers[source].position >= position, timeout)
+
+    async def _wait(self, done: Callable[[], bool], timeout: float) -> bool:  # noqa: ASYNC109
+        async with self.changed:
+            try:
+                await asyncio.wait_for(self.changed.wait_for(done), timeout)
+            except TimeoutError:
+                return False
+        return True
+
+    async def hold(
+        self,
+        targets: dict[str, int],
+        timeout: float,  # noqa: ASYNC109
+    ) -> dict[str, tuple[int, int]]:
+        """Stop each consumer once it has applied up to ``targets[source]``
+        (at once, after its current batch, when it is past it already), waiting
+        at most ``timeout`` for it to get there; then (position, sequence) of each."""
+        for source, consumer in self.consumers.items():
+            consumer.stop_at = max(targets.get(source, 0), consumer.stream_seq)
+        reached = await self._wait(lambda: all(c.paused for c in self.consumers.values()), timeout)
+        if not reached:
+            for consumer in self.consumers.values():
+                consumer.stop_at = consumer.stream_seq
+            await self._wait(lambda: all(c.paused for c in self.consumers.values()), 60.0)
+        return {source: self.position(source) for source in self.consumers}
+
+    async def release(self) -> None:
+        for consumer in self.consumers.values():
+            consumer.stop_at = None
+            consumer.resume.set()
+
+
+class StreamConsumer:
+    def __init__(self, owner: Projections, source: str) -> None:
+        self.owner = owner
+        self.source = source
+        self.stream = bus.stream_name(source)
+        self.durable = durable_name(source)
+        self.position = 0
+        self.stream_seq = 0
+        self.applied = 0
+        self.stop_at: int | None = None
+        self.paused = False
+        self.resume = asyncio.Event()
+        self.failing = ""  # why the last batch failed, until one succeeds
+        self._sub: Any = None
+        self._task: asyncio.Task[None] | None = None
+
+    # -- the durable consumer -----------------------------------------------------------
+
+    def _config(self, start_seq: int) -> ConsumerConfig:
+        settings = self.owner.settings
+        return ConsumerConfig(
+            name=self.durable,
+            durable_name=self.durable,
+            deliver_policy=DeliverPolicy.BY_START_SEQUENCE if start_seq > 1 else DeliverPolicy.ALL,
+            opt_start_seq=start_seq if start_seq > 1 else None,
+            ack_policy=AckPolicy.ALL,
+            ack_wait=settings.ack_wait,
+            max_deliver=-1,
+            max_ack_pending=settings.max_ack_pending,
+            filter_subject=f"{bus.subject_prefix(self.source)}.>",
+            num_replicas=settings.replicas,
+        )
+
+    async def _align(self) -> None:
+        """Make the durable consumer deliver from the sequence after the database's."""
+        js = self.owner.js
+        await bus.ensure_stream(js, self.source, self.owner.settings.replicas)
+        try:
+            info = await js.consumer_info(self.stream, self.durable)
+        except NotFoundError:
+            info = None
+        if info is not None:
+            floor = int(info.ack_floor.stream_seq or 0) if info.ack_floor else 0
+            pending = int(info.num_ack_pending or 0)
+            if floor == self.stream_seq and pending == 0:
+                return
+            log.info(
+                "reporting.consumer_realigned",
+                stream=self.stream,
+                consumer_floor=floor,
+                pending=pending,
+                projection_seq=self.stream_seq,
+            )
+            await js.delete_consumer(self.stream, self.durable)
+        await js.add_consumer(self.stream, self._config(self.stream_seq + 1))
+
+    async def start(self) -> None:
+        await self._align()
+        self._sub = await self.owner.js.pull_subscribe_bind(
+            durable=self.durable, stream=self.stream
+        )
+        self._task = asyncio.create_task(self._run(), name=f"reporting-{self.source}")
+        log.info(
+            "reporting.consumer_started",
+            stream=self.stream,
+            position=self.position,
+            stream_seq=self.stream_seq,
+        )
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        if self._sub is not None:
+            sub, self._sub = self._sub, None
+            with contextlib.suppress(Exception):
+                await sub.unsubscribe()
+
+    # -- the loop -----------------------------------------------------------------------
+
+    async def _pause_if_held(self) -> None:
+        while self._must_pause():
+            self.paused = True
+            self.resume.clear()
+            await self.owner.advanced()
+            await self.resume.wait()
+        self.paused = False
+
+    async def _fetch(self, limit: int) -> list[Any]:
+        """The next messages ([] when none came within FETCH_SECONDS)."""
+        try:
+            msgs: list[Any] = await self._sub.fetch(limit, timeout=FETCH_SECONDS)
+        except TimeoutError:
+            return []
+        return msgs
+
+    async def _run(self) -> None:
+        """Fetch, apply, acknowledge. While a batch is applied (in a worker
+        thread: SQLite and PostgreSQL release the GIL) the next one is already
+        being fetched; it is given back (nak, in order) if the batch before it
+        was not applied whole, so that nothing is applied out of order."""
+        backoff = FIRST_RETRY_SECONDS
+        batch = self.owner.settings.batch
+        ahead: asyncio.Task[list[Any]] | None = None
+        try:
+            while True:
+                if ahead is not None and self._must_pause():
+                    await _nak(await ahead)  # held: nothing fetched past the mark stays out
+                    ahead = None
+                await self._pause_if_held()
+                try:
+                    if ahead is not None:
+                        msgs, ahead = await ahead, None
+                    else:
+                        msgs = await self._fetch(self._limit(batch))
+                except asyncio.CancelledError:
+                    raise
+                except Exception as error:
+                    log.warning(
+                        "reporting.fetch_failed", stream=self.stream, error=repr(error)[:200]
+                    )
+                    await asyncio.sleep(backoff)
+                    backoff = min(backoff * 2, MAX_RETRY_SECONDS)
+                    continue
+                if not msgs:
+                    continue
+                if self.stop_at is None:
+                    ahead = asyncio.create_task(self._fetch(batch))
+                whole = False
+                try:
+                    whole = await self._handle(msgs)
+                    backoff = FIRST_RETRY_SECONDS
+                    self.failing = ""
+                except asyncio.CancelledError:
+                    raise
+                except Exception as error:
+                    self.failing = repr(error)[:300]
+                    log.error(
+                        "reporting.batch_failed",
+                        stream=self.stream,
+                        position=self.position,
+                        stream_seq=self.stream_seq,
+                        error=self.failing,
+                        retry_in=backoff,
+                    )
+                    await asyncio.sleep(backoff)
+                    backoff = min(backoff * 2, MAX_RETRY_SECONDS)
+                if not whole and ahead is not None:
+                    with contextlib.suppress(Exception):
+                        await _nak(await ahead)
+                    ahead = None
+        finally:
+            if ahead is not None:
+                ahead.cancel()
+                with contextlib.suppress(BaseException):
+                    await ahead
+
+    def _must_pause(self) -> bool:
+        return self.stop_at is not None and self.stream_seq >= self.stop_at
+
+    def _limit(self, batch: int) -> int:
+        if self.stop_at is None:
+            return batch
+        return max(1, min(batch, self.stop_at - self.stream_seq))
+
+    async def _handle(self, msgs: list[Any]) -> bool:
+        """Apply ``msgs`` (in order); True when every one was applied (or
+        skipped as applied before) and acknowledged, False when the rest were
+        given back for redelivery."""
+        pending = msgs
+        contiguous = True
+        while pending:
+            items = [(m.data, streams.stream_seq(m)) for m in pending]
+            try:
+                outcome: Applied = await in_thread(
+                    self.owner.store.apply, self.source, items, contiguous
+                )
+            except BaseException:
+                await _nak(pending)
+                raise
+            if outcome.consumed:
+                await pending[outcome.consumed - 1].ack()  # AckAll: every message up to it
+            self._advance(outcome)
+            await self.owner.advanced()
+            pending = pending[outcome.consumed :]
+            if not pending:
+                return True
+            if outcome.error is not None:
+                await _nak(pending)
+                raise outcome.error
+            if outcome.gap_at:
+                if await self._gone(outcome.gap_at, items[outcome.consumed][1]):
+                    contiguous = False  # nothing to wait for: step over the gap
+                    continue
+                await _nak(pending)  # out of order: let the missing one come first
+                return False
+            if outcome.waits_for_members:
+                wait = self.owner.settings.ack_wait / 2
+                if not await self.owner.wait_for_position(MEMBERS, outcome.waits_for_members, wait):
+                    log.warning(
+                        "reporting.waiting_for_members",
+                        stream=self.stream,
+                        position=self.position,
+                        members_position_needed=outcome.waits_for_members,
+                        members_position=self.owner.members.position,
+                    )
+                    await _nak(pending)
+                    return False
+        return True
+
+    async def _gone(self, expected: int, got: int) -> bool:
+        """True when sequences ``expected``..``got``-1 are gone from the stream
+        (deleted: there is nothing to wait for), False when they exist (they were
+        delivered out of order and will come again)."""
+        for seq in range(expected, got):
+            if await streams.message(self.owner.js, self.source, seq) is not None:
+                return False
+        log.error(
+            "reporting.stream_gap",
+            stream=self.stream,
+            missing_from=expected,
+            missing_to=got - 1,
+            detail="messages deleted from the stream; run the audit (benefits audit verify)",
+        )
+        return True
+
+    def _advance(self, outcome: Applied) -> None:
+        self.position, self.stream_seq = outcome.position, outcome.stream_seq
+        self.applied += outcome.applied
+        for note in outcome.notes:
+            log.warning("reporting.duplicate_position", stream=self.stream, detail=note)
+
+
+async def _nak(msgs: list[Any]) -> None:
+    for msg in msgs:
+        with contextlib.suppress(Exception):
+            await msg.nak()

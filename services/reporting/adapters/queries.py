@@ -1,0 +1,245 @@
+"""Reads of the projection tables for the reports and statements.
+
+The current figures are read from the running totals (a handful of indexed
+rows); the figures "as recorded up to T" are recounted from the entries
+recorded up to T, with the same rules (see reporting.domain.report).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, fields
+from typing import Any
+
+from reporting.adapters.tables import MEMBERS_TABLE, UNITS, ProjectionStore
+from reporting.domain.facts import ROOT
+from reporting.domain.report import (
+    ROOT_NODE,
+    UNASSIGNED_NODE,
+    DistinctCounter,
+    Figures,
+    MonthFigures,
+    ProgrammeInfo,
+    UnitNode,
+    rollup,
+)
+from reporting.domain.statement import EntryLine
+
+UNIT_COLUMNS = ", ".join(UNITS.columns)
+STREAM_ROWS = 10_000
+LINE_COLUMNS = ", ".join(f.name for f in fields(EntryLine))
+
+
+def _unit(row: Any) -> UnitNode:
+    code, name_zh, name_en, level, parent, path, depth, _position = row
+    return UnitNode(str(code), str(name_zh), str(name_en), str(level), str(parent), str(path),
+                    int(depth))  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Receipt:
+    program_code: str
+    fiscal_year: int
+    kind: str
+    received_fen: int
+    payout_count: int
+    reversal_count: int
+
+
+class ReportQueries:
+    def __init__(self, store: ProjectionStore) -> None:
+        self.store = store
+        self.db = store.db
+
+    # -- units --------------------------------------------------------------------------
+
+    def unit(self, code: str) -> UnitNode | None:
+        if code == ROOT:
+            return ROOT_NODE
+        with self.db.transaction() as cur:
+            row = cur.execute(
+                f"SELECT {UNIT_COLUMNS} FROM rpt_units WHERE code = ?", (code,)
+            ).fetchone()
+        return None if row is None else _unit(row)
+
+    def units_below(self, root: UnitNode, depth: int) -> list[UnitNode]:
+        """The units below ``root`` to ``depth`` levels (ROOT: UNASSIGNED too)."""
+        if depth <= 0:
+            return []
+        with self.db.transaction() as cur:
+            if root.code == ROOT:
+                rows = cur.execute(
+                    f"SELECT {UNIT_COLUMNS} FROM rpt_units WHERE depth <= ?", (depth,)
+                ).fetchall()
+            else:
+                rows = cur.execute(
+                    f"SELECT {UNIT_COLUMNS} FROM rpt_units WHERE path LIKE ? AND depth <= ?",
+                    (root.path + "/%", root.depth + depth),
+                ).fetchall()
+        nodes = [_unit(row) for row in rows]
+        if root.code == ROOT:
+            nodes.append(UNASSIGNED_NODE)
+        return nodes
+
+    # -- programmes ---------------------------------------------------------------------
+
+    def programmes(self, fiscal_year: int, as_of_us: int | None = None) -> list[ProgrammeInfo]:
+        with self.db.transaction() as cur:
+            rows = cur.execute(
+                "SELECT program_code, fiscal_year, name_zh, name_en, kind, budget_fen,"
+                " committed_fen, closed_us, opened_us FROM rpt_programmes WHERE fiscal_year = ?"
+                " ORDER BY program_code",
+                (fiscal_year,),
+            ).fetchall()
+            committed: dict[str, int] = {}
+            if as_of_us is not None:
+                committed = {
+                    str(code): int(total)
+                    for code, total in cur.execute(
+                        "SELECT program_code, SUM(amount_fen) FROM rpt_entries"
+                        " WHERE fiscal_year = ? AND recorded_us <= ? GROUP BY program_code",
+                        (fiscal_year, as_of_us),
+                    ).fetchall()
+                }
+        found = []
+        for code, year, name_zh, name_en, kind, budget, total, closed_us, opened_us in rows:
+            if as_of_us is not None:
+                if int(opened_us) > as_of_us:
+                    continue
+                total = committed.get(str(code), 0)
+                closed = 0 < int(closed_us) <= as_of_us
+            else:
+                closed = int(closed_us) > 0
+            found.append(
+                ProgrammeInfo(str(code), int(year), str(name_zh), str(name_en), str(kind),
+                              int(budget), int(total), closed)
+            )  # fmt: skip
+        return found
+
+    # -- figures ------------------------------------------------------------------------
+
+    def current_figures(
+        self, fiscal_year: int, root: UnitNode, nodes: Iterable[UnitNode]
+    ) -> tuple[dict[tuple[str, str], Figures], dict[tuple[str, int], MonthFigures]]:
+        """(programme, node) -> figures for ``root`` and ``nodes``; (programme,
+        month) -> figures for ``root``; from the running totals."""
+        codes = [root.code, *(n.code for n in nodes)]
+        figures: dict[tuple[str, str], Figures] = {}
+        months: dict[tuple[str, int], MonthFigures] = {}
+        with self.db.transaction() as cur:
+            for code, unit, *values in self.store.select_in(
+                cur,
+                "SELECT program_code, unit_code, paid_fen, payout_count, payout_fen,"
+                " reversal_count, reversal_fen, members, households FROM rpt_node_totals"
+                " WHERE fiscal_year = ? AND unit_code IN ({in})",
+                codes,
+                fiscal_year,
+            ):
+                figures[(str(code), str(unit))] = Figures(*(int(v) for v in values))
+            for code, month, *values in cur.execute(
+                "SELECT program_code, month, paid_fen, payout_count, reversal_count, reversal_fen"
+                " FROM rpt_month_totals WHERE fiscal_year = ? AND unit_code = ?",
+                (fiscal_year, root.code),
+            ).fetchall():
+                months[(str(code), int(month))] = MonthFigures(
+                    int(month), *(int(v) for v in values)
+                )
+        return figures, months
+
+    def figures_as_of(
+        self, fiscal_year: int, as_of_us: int, root: UnitNode
+    ) -> tuple[dict[tuple[str, str], Figures], dict[tuple[str, int], MonthFigures]]:
+        """The same figures recounted from the entries recorded up to ``as_of_us``."""
+        window = "fiscal_year = ? AND recorded_us <= ?"
+        params = (fiscal_year, as_of_us)
+        with self.db.transaction() as cur:
+            leaves = cur.execute(
+                "SELECT program_code, unit_path, month, SUM(amount_fen),"
+                " SUM(CASE WHEN kind = 'PAYOUT' THEN 1 ELSE 0 END),"
+                " SUM(CASE WHEN kind = 'PAYOUT' THEN amount_fen ELSE 0 END),"
+                " SUM(CASE WHEN kind = 'PAYOUT' THEN 0 ELSE 1 END),"
+                " SUM(CASE WHEN kind = 'PAYOUT' THEN 0 ELSE -amount_fen END)"
+                f" FROM rpt_entries WHERE {window} GROUP BY program_code, unit_path, month",
+                params,
+            ).fetchall()
+        figures, months = rollup(
+            (
+                (str(c), str(p), int(m), int(paid), int(n), int(gross), int(r), int(back))
+                for c, p, m, paid, n, gross, r, back in leaves
+            ),
+            root,
+        )
+        for holder, members in (("member_id", True), ("household_id", False)):
+            counter = DistinctCounter(members)
+            with self.db.transaction() as cur:
+                cur.execute(
+                    f"SELECT {holder}, program_code, unit_path FROM rpt_entries"
+                    f" WHERE {window} AND {holder} <> ''"
+                    f" GROUP BY {holder}, program_code, unit_path"
+                    " HAVING SUM(CASE WHEN kind = 'PAYOUT' THEN 1 ELSE -1 END) > 0"
+                    f" ORDER BY {holder}",
+                    params,
+                )
+                while rows := cur.fetchmany(STREAM_ROWS):  # a page at a time: bounded memory
+                    for who, code, path in rows:
+                        counter.feed(str(who), str(code), str(path))
+            counter.into(figures)
+        return figures, months
+
+    # -- members ------------------------------------------------------------------------
+
+    def member(self, member_id: str) -> tuple[str, str] | None:
+        """(current unit, household) of a member the members log enrolled."""
+        with self.db.transaction() as cur:
+            row = cur.execute(
+                f"SELECT {', '.join(MEMBERS_TABLE.columns)} FROM rpt_members WHERE member_id = ?",
+                (member_id,),
+            ).fetchone()
+        return None if row is None else (str(row[1]), str(row[2]))
+
+    def member_entries(self, member_id: str, fiscal_year: int) -> list[EntryLine]:
+        """The member's entries in ledger order (of one fiscal year, or all)."""
+        sql = f"SELECT {LINE_COLUMNS} FROM rpt_entries WHERE member_id = ?"
+        params: tuple[Any, ...] = (member_id,)
+        if fiscal_year:
+            sql += " AND fiscal_year = ?"
+            params += (fiscal_year,)
+        with self.db.transaction() as cur:
+            rows = cur.execute(sql + " ORDER BY position", params).fetchall()
+        return [EntryLine(*row) for row in rows]
+
+    def receipts(self, member_id: str) -> list[Receipt]:
+        with self.db.transaction() as cur:
+            rows = cur.execute(
+                "SELECT r.program_code, r.fiscal_year, COALESCE(MAX(p.kind), ''),"
+                " SUM(r.received_fen), SUM(r.payout_count), SUM(r.reversal_count)"
+                " FROM rpt_member_units r LEFT JOIN rpt_programmes p"
+                " ON p.program_code = r.program_code AND p.fiscal_year = r.fiscal_year"
+                " WHERE r.member_id = ? GROUP BY r.fiscal_year, r.program_code"
+                " ORDER BY r.fiscal_year, r.program_code",
+                (member_id,),
+            ).fetchall()
+        return [
+            Receipt(str(c), int(y), str(k), int(n), int(p), int(r)) for c, y, k, n, p, r in rows
+        ]
+
+    def programme_kinds(self) -> dict[tuple[str, int], str]:
+        with self.db.transaction() as cur:
+            rows = cur.execute("SELECT program_code, fiscal_year, kind FROM rpt_programmes")
+            return {(str(c), int(y)): str(k) for c, y, k in rows.fetchall()}
+
+    # -- entries for the auditors ---------------------------------------------------------
+
+    def entry_units(self, pairs: Iterable[tuple[str, str]]) -> dict[str, tuple[str, str]]:
+        """entry id -> (unit code, unit path) it counts under, for (member id,
+        entry id) pairs."""
+        with self.db.transaction() as cur:
+            found = self.store.originals(cur, pairs)
+        return {entry_id: (unit, path) for entry_id, (unit, path, _household) in found.items()}
+
+    def unit_paths(self, codes: Iterable[str]) -> dict[str, str]:
+        with self.db.transaction() as cur:
+            rows = self.store.select_in(
+                cur, "SELECT code, path FROM rpt_units WHERE code IN ({in})", codes
+            )
+        return {str(c): str(p) for c, p in rows}

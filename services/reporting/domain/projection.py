@@ -1,0 +1,488 @@
+"""The projections as pure functions: a batch of facts and the little state it
+needs in, the row changes out. The adapters fetch that state, write the changes
+and the consumer's position in one transaction.
+
+What the ledger projection keeps (one row each):
+
+- every entry, with the unit path it counts under and its household;
+- per programme and fiscal year: budget, committed, payouts, reversals;
+- per programme (and ALL_PROGRAMMES), year and report node (ROOT, each unit of
+  the entry's unit path, UNASSIGNED): paid, gross payouts, reversals, and the
+  distinct members (人) and households (户) with a payout not reversed there;
+- the same additive figures per node and month of the effective date;
+- per member, year, programme and unit path: payouts net of reversals, and
+  what the member received there (summed, it is the member's receipts per
+  programme and year); per household the same count. A member counts once at
+  a node as long as some unit path below the node has a positive count (for
+  ALL_PROGRAMMES: in any programme): the distinct counts move only when a count
+  goes from 0 to positive or back, which the planner sees from these rows.
+
+A payout counts under the unit its eligibility basis recorded (the member's
+unit on the effective date), rolled up through the unit tree from the members
+log as it stood at the basis's members position; a reversal counts where its
+payout did. The consumer applies a ledger event only once the members
+projection has reached that position, so the result never depends on how the
+two streams interleave: a rebuild equals the live projection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from .facts import (
+    ACTIVE,
+    ALL_PROGRAMMES,
+    PATH_SEPARATOR,
+    PAYOUT,
+    UNASSIGNED,
+    EntryRecorded,
+    LedgerFact,
+    MemberEnrolled,
+    MembersFact,
+    MembershipChanged,
+    MemberTransferred,
+    ProgrammeClosed,
+    ProgrammeOpened,
+    UnitRegistered,
+    month_of,
+    nodes_of,
+)
+
+# Column order of the additive figures, in the node and month rows.
+NODE_FIGURES = ("paid_fen", "payout_count", "payout_fen", "reversal_count", "reversal_fen")
+MEMBERS, HOUSEHOLDS = 5, 6  # indexes of the distinct counts after NODE_FIGURES
+MONTH_FIGURES = ("paid_fen", "payout_count", "reversal_count", "reversal_fen")
+
+UnitInfo = tuple[str, int]  # (path, position in the members log it was registered at)
+HolderKey = tuple[str, int]  # (member or household id, fiscal year)
+CountKey = tuple[str, str]  # (programme code, unit path)
+# A holder's rows: (code, path) -> [net count, and for members: received, payouts, reversals]
+HolderRows = dict[CountKey, list[int]]
+Original = tuple[str, str, str]  # (unit code, unit path, household id) of a payout
+MEMBER_WIDTH, HOUSEHOLD_WIDTH = 4, 1
+
+
+def figures(entry: EntryRecorded) -> tuple[int, int, int, int, int]:
+    """The additive figures one entry adds (see NODE_FIGURES)."""
+    amount = entry.amount_fen
+    if entry.kind == PAYOUT:
+        return amount, 1, amount, 0, 0
+    return amount, 0, 0, 1, -amount
+
+
+def add_into(target: list[int], values: Iterable[int]) -> None:
+    for i, value in enumerate(values):
+        target[i] += value
+
+
+def positive_nodes(paths: Iterable[str]) -> set[str]:
+    """The nodes covered by a holder's unit paths with a positive count."""
+    nodes: set[str] = set()
+    for path in paths:
+        nodes.update(nodes_of(path))
+    return nodes
+
+
+def depth_of(path: str) -> int:
+    return path.count(PATH_SEPARATOR) + 1 if path else 0
+
+
+# -- the ledger -------------------------------------------------------------------
+
+
+class EntryRow(NamedTuple):
+    """One row of the entries table, in its column order."""
+
+    position: int
+    stream_seq: int
+    entry_id: str
+    kind: str
+    member_id: str
+    program_code: str
+    fiscal_year: int
+    amount_fen: int
+    effective_date: str
+    month: int
+    recorded_us: int
+    unit_code: str
+    unit_path: str
+    household_id: str
+    reverses_entry_id: str
+    reason: str
+    request_id: str
+
+
+@dataclass
+class LedgerState:
+    """What a batch needs from the projection as it stands before the batch.
+    The holders' rows are handed over: the planner changes them in place."""
+
+    units: Mapping[str, UnitInfo] = field(default_factory=dict)
+    originals: Mapping[str, Original] = field(default_factory=dict)
+    member_units: Mapping[HolderKey, HolderRows] = field(default_factory=dict)
+    household_units: Mapping[HolderKey, HolderRows] = field(default_factory=dict)
+
+
+@dataclass
+class LedgerChanges:
+    entries: list[EntryRow] = field(default_factory=list)
+    opened: list[ProgrammeOpened] = field(default_factory=list)
+    closed: list[ProgrammeClosed] = field(default_factory=list)
+    # (code, year) -> [committed, payouts, reversals]
+    programmes: dict[tuple[str, int], list[int]] = field(default_factory=dict)
+    # (code, year, node) -> NODE_FIGURES + [members, households]
+    nodes: dict[tuple[str, int, str], list[int]] = field(default_factory=dict)
+    # (code, year, node, month) -> MONTH_FIGURES
+    months: dict[tuple[str, int, str, int], list[int]] = field(default_factory=dict)
+    # (holder, year, code, path) -> the row after the batch (see HolderRows)
+    member_units: dict[tuple[str, int, str, str], list[int]] = field(default_factory=dict)
+    household_units: dict[tuple[str, int, str, str], list[int]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LedgerNeeds:
+    units: set[str]
+    # (member id, entry id) of each payout a reversal of the batch reverses
+    # that is not in the batch itself (a reversal's payout is the same member's).
+    originals: set[tuple[str, str]]
+    members: set[str]
+
+
+def ledger_needs(facts: Iterable[LedgerFact]) -> LedgerNeeds:
+    """What to fetch before planning a batch (households come from the
+    payouts and from the originals of the reversals: see households_needed)."""
+    units: set[str] = set()
+    originals: set[tuple[str, str]] = set()
+    members: set[str] = set()
+    in_batch: set[str] = set()
+    for fact in facts:
+        if isinstance(fact, EntryRecorded):
+            members.add(fact.member_id)
+            if fact.kind == PAYOUT:
+                if fact.unit_code:
+                    units.add(fact.unit_code)
+                in_batch.add(fact.entry_id)
+            elif fact.reverses_entry_id not in in_batch:
+                originals.add((fact.member_id, fact.reverses_entry_id))
+    return LedgerNeeds(units, originals, members)
+
+
+def households_needed(facts: Iterable[LedgerFact], originals: Mapping[str, Original]) -> set[str]:
+    households = set()
+    for fact in facts:
+        if isinstance(fact, EntryRecorded):
+            if fact.kind == PAYOUT:
+                households.add(fact.household_id)
+            elif fact.reverses_entry_id in originals:
+                households.add(originals[fact.reverses_entry_id][2])
+    households.discard("")
+    return households
+
+
+def members_position_needed(fact: LedgerFact) -> int:
+    """The members-log position the members projection must have reached
+    before ``fact`` can be applied (0: none)."""
+    return fact.members_position if isinstance(fact, EntryRecorded) else 0
+
+
+class _Holders:
+    """Rows per holder (member or household), year, programme and unit path,
+    and the distinct holder counts they imply, per programme and for
+    ALL_PROGRAMMES (a holder positive at a path in any programme).
+
+    When the holder has no other positive path (the common case) a change
+    counts at every node of the path, and is kept per path (``paths``, rolled
+    up once per batch); otherwise it is counted node by node (``nodes``)."""
+
+    def __init__(
+        self,
+        state: Mapping[HolderKey, HolderRows],
+        width: int,
+        paths: dict[tuple[str, int, str], list[int]],
+        nodes: dict[tuple[str, int, str], list[int]],
+        column: int,
+    ) -> None:
+        self.state = state
+        self.width = width
+        self.paths = paths
+        self.nodes = nodes
+        self.column = column
+        self.rows: dict[HolderKey, HolderRows] = {}
+        self.touched: set[tuple[str, int, str, str]] = set()
+
+    def step(self, holder: str, year: int, code: str, path: str, values: Sequence[int]) -> None:
+        """Add ``values`` (net count first) to the holder's row at (code, path)."""
+        key = (holder, year)
+        rows = self.rows.get(key)
+        if rows is None:  # the state's rows are the planner's to change
+            rows = self.rows[key] = self.state.get(key) or {}
+        row = rows.get((code, path))
+        if row is None:
+            row = rows[(code, path)] = [0] * self.width
+        old = row[0]
+        for i, value in enumerate(values):
+            row[i] += value
+        self.touched.add((holder, year, code, path))
+        new = row[0]
+        if (old > 0) == (new > 0):
+            return
+        change = 1 if new > 0 else -1
+        if len(rows) == 1:  # nothing else positive anywhere: every node of the path moves
+            for programme in (code, ALL_PROGRAMMES):
+                _row(self.paths, (programme, year, path), NODE_WIDTH)[self.column] += change
+            return
+        others = positive_nodes(
+            p for (c, p), r in rows.items() if c == code and p != path and r[0] > 0
+        )
+        self._count(code, year, path, others, change)
+        if any(r[0] > 0 for (c, p), r in rows.items() if p == path and c != code):
+            return  # another programme keeps the holder at this path: ALL_PROGRAMMES unchanged
+        others = positive_nodes(p for (_c, p), r in rows.items() if p != path and r[0] > 0)
+        self._count(ALL_PROGRAMMES, year, path, others, change)
+
+    def _count(self, code: str, year: int, path: str, others: set[str], change: int) -> None:
+        for node in nodes_of(path):
+            if node not in others:
+                _row(self.nodes, (code, year, node), NODE_WIDTH)[self.column] += change
+
+    def changes(self) -> dict[tuple[str, int, str, str], list[int]]:
+        return {
+            (holder, year, code, path): self.rows[(holder, year)][(code, path)]
+            for holder, year, code, path in self.touched
+        }
+
+
+NODE_WIDTH = len(NODE_FIGURES) + 2
+MONTH_WIDTH = len(MONTH_FIGURES)
+
+
+def _row(table: dict[Any, list[int]], key: Any, width: int) -> list[int]:
+    row = table.get(key)
+    if row is None:
+        row = table[key] = [0] * width
+    return row
+
+
+class LedgerPlanner:
+    """Plans one batch of ledger facts against ``state``; see the module docstring."""
+
+    def __init__(self, state: LedgerState) -> None:
+        self.state = state
+        self.out = LedgerChanges()
+        self._originals: dict[str, Original] = {}
+        # (code, year, path, month) -> figures, and (code, year, path) -> the
+        # distinct counts that move at every node of the path: rolled up the
+        # unit tree once per batch.
+        self._leaves: dict[tuple[str, int, str, int], list[int]] = {}
+        self._paths: dict[tuple[str, int, str], list[int]] = {}
+        nodes = self.out.nodes
+        self._members = _Holders(state.member_units, MEMBER_WIDTH, self._paths, nodes, MEMBERS)
+        self._households = _Holders(
+            state.household_units, HOUSEHOLD_WIDTH, self._paths, nodes, HOUSEHOLDS
+        )
+
+    def unit_path(self, code: str, members_position: int) -> str:
+        """The unit's path as the members log had it at ``members_position``."""
+        found = self.state.units.get(code) if code and members_position > 0 else None
+        if found is None or found[1] > members_position:
+            return UNASSIGNED
+        return found[0]
+
+    def add(self, fact: LedgerFact, stream_seq: int) -> None:
+        if isinstance(fact, EntryRecorded):
+            self._entry(fact, stream_seq)
+        elif isinstance(fact, ProgrammeOpened):
+            self.out.opened.append(fact)
+        elif isinstance(fact, ProgrammeClosed):
+            self.out.closed.append(fact)
+
+    def _original(self, entry_id: str) -> Original:
+        found = self._originals.get(entry_id) or self.state.originals.get(entry_id)
+        # A reversal whose payout the projection never saw (a stream that does
+        # not start at the first event) counts as unassigned.
+        return found or ("", UNASSIGNED, "")
+
+    def _entry(self, e: EntryRecorded, stream_seq: int) -> None:
+        if e.kind == PAYOUT:
+            unit_code, household = e.unit_code, e.household_id
+            path = self.unit_path(unit_code, e.members_position)
+            self._originals[e.entry_id] = (unit_code, path, household)
+            delta = 1
+        else:
+            unit_code, path, household = self._original(e.reverses_entry_id)
+            delta = -1
+        month = month_of(e.effective_date)
+        code, year = e.program_code, e.fiscal_year
+        self.out.entries.append(
+            EntryRow(
+                e.position,
+                stream_seq,
+                e.entry_id,
+                e.kind,
+                e.member_id,
+                code,
+                year,
+                e.amount_fen,
+                e.effective_date,
+                month,
+                e.recorded_us,
+                unit_code,
+                path,
+                household,
+                e.reverses_entry_id,
+                e.reason,
+                e.request_id,
+            )
+        )
+        values = figures(e)
+        leaf = self._leaves.get((code, year, path, month))
+        if leaf is None:
+            self._leaves[(code, year, path, month)] = list(values)
+        else:
+            add_into(leaf, values)
+        counts = (e.amount_fen, delta if delta > 0 else 0, 1 if delta < 0 else 0)
+        add_into(self.out.programmes.setdefault((code, year), [0, 0, 0]), counts)
+        self._members.step(e.member_id, year, code, path, (delta, *counts))
+        if household:
+            self._households.step(household, year, code, path, (delta,))
+
+    def changes(self) -> LedgerChanges:
+        """The batch's changes (call once, after the last add)."""
+        paths, months = self._paths, self.out.months
+        by_month: dict[tuple[str, int, str, int], list[int]] = {}
+        for (code, year, path, month), values in self._leaves.items():
+            paid, payouts, gross, reversals, reversed_fen = values
+            for programme in (code, ALL_PROGRAMMES):
+                row = _row(paths, (programme, year, path), NODE_WIDTH)
+                row[0] += paid
+                row[1] += payouts
+                row[2] += gross
+                row[3] += reversals
+                row[4] += reversed_fen
+                row = _row(by_month, (programme, year, path, month), MONTH_WIDTH)
+                row[0] += paid
+                row[1] += payouts
+                row[2] += reversals
+                row[3] += reversed_fen
+        for (code, year, path, month), values in by_month.items():
+            for node in nodes_of(path):
+                add_into(_row(months, (code, year, node, month), MONTH_WIDTH), values)
+        for (code, year, path), values in paths.items():
+            for node in nodes_of(path):
+                add_into(_row(self.out.nodes, (code, year, node), NODE_WIDTH), values)
+        self._leaves.clear()
+        paths.clear()
+        self.out.member_units = self._members.changes()
+        self.out.household_units = self._households.changes()
+        return self.out
+
+
+# -- the members log --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UnitRow:
+    code: str
+    name_zh: str
+    name_en: str
+    level: str
+    parent_code: str
+    path: str
+    depth: int
+    position: int
+
+
+@dataclass(frozen=True)
+class MemberRow:
+    member_id: str
+    unit_code: str
+    household_id: str
+    join_date: str
+    status: str
+    position: int
+
+
+@dataclass
+class MembersState:
+    units: Mapping[str, UnitInfo] = field(default_factory=dict)
+    members: Mapping[str, MemberRow] = field(default_factory=dict)
+
+
+@dataclass
+class MembersChanges:
+    units: list[UnitRow] = field(default_factory=list)
+    members: dict[str, MemberRow] = field(default_factory=dict)
+
+
+def members_needs(facts: Iterable[MembersFact]) -> tuple[set[str], set[str]]:
+    """(parent unit codes, member ids) to fetch before planning a batch."""
+    parents: set[str] = set()
+    members: set[str] = set()
+    for fact in facts:
+        if isinstance(fact, UnitRegistered) and fact.parent_code:
+            parents.add(fact.parent_code)
+        elif isinstance(fact, MemberTransferred | MembershipChanged):
+            members.add(fact.member_id)
+    return parents, members
+
+
+class MembersPlanner:
+    def __init__(self, state: MembersState) -> None:
+        self.state = state
+        self.out = MembersChanges()
+        self._units: dict[str, UnitInfo] = {}
+
+    def add(self, fact: MembersFact, _stream_seq: int) -> None:
+        if isinstance(fact, UnitRegistered):
+            parent = self._units.get(fact.parent_code) or self.state.units.get(fact.parent_code)
+            path = f"{parent[0]}{PATH_SEPARATOR}{fact.code}" if parent else fact.code
+            self._units[fact.code] = (path, fact.position)
+            self.out.units.append(
+                UnitRow(
+                    fact.code,
+                    fact.name_zh,
+                    fact.name_en,
+                    fact.level,
+                    fact.parent_code,
+                    path,
+                    depth_of(path),
+                    fact.position,
+                )
+            )
+        elif isinstance(fact, MemberEnrolled):
+            self.out.members[fact.member_id] = MemberRow(
+                fact.member_id,
+                fact.unit_code,
+                fact.household_id,
+                fact.join_date,
+                ACTIVE,
+                fact.position,
+            )
+        elif isinstance(fact, MemberTransferred | MembershipChanged):
+            known = self.out.members.get(fact.member_id) or self.state.members.get(fact.member_id)
+            if known is None:
+                return  # a member this projection never saw enrolled
+            if isinstance(fact, MemberTransferred):
+                row = MemberRow(
+                    known.member_id,
+                    fact.unit_code,
+                    known.household_id,
+                    known.join_date,
+                    known.status,
+                    fact.position,
+                )
+            else:
+                row = MemberRow(
+                    known.member_id,
+                    known.unit_code,
+                    known.household_id,
+                    known.join_date,
+                    fact.status,
+                    fact.position,
+                )
+            self.out.members[fact.member_id] = row
+
+    def changes(self) -> MembersChanges:
+        return self.out
