@@ -3,6 +3,7 @@ default, PostgreSQL when BENEFITS_STORE=postgres."""
 
 from __future__ import annotations
 
+from typing import Any, Protocol
 from urllib.parse import unquote, urlparse
 
 from benefits_platform.config import StoreConfig
@@ -34,3 +35,27 @@ def eventsourcing_env(store: StoreConfig) -> dict[str, str]:
     if store.postgres_schema:
         env["POSTGRES_SCHEMA"] = store.postgres_schema
     return env
+
+
+class LogFold(Protocol):
+    """In-memory state folded from an application's own log (the ledger's book,
+    the members registry)."""
+
+    position: int
+
+    def apply(self, event: Any, position: int, /) -> None: ...
+
+
+def catch_up(app: Any, state: LogFold, batch: int = 2000) -> int:
+    """Fold every event ``app`` recorded after ``state.position`` into ``state``;
+    returns how many were folded."""
+    folded = 0
+    while True:
+        notifications = app.recorder.select_notifications(
+            start=state.position, limit=batch, inclusive_of_start=False
+        )
+        if not notifications:
+            return folded
+        for notification in notifications:
+            state.apply(app.mapper.to_domain_event(notification), notification.id)
+        folded += len(notifications)

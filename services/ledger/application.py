@@ -29,6 +29,7 @@ from benefits_platform.domain_errors import (
     NotFound,
     Unavailable,
 )
+from benefits_platform.eventstore import catch_up
 from ledger.domain import entries as E
 from ledger.domain.book import Draft, LedgerBook, check_replay
 from ledger.domain.commands import (
@@ -118,18 +119,9 @@ class LedgerApplication(Application[UUID]):
 
     # -- the book -------------------------------------------------------------------
 
-    def catch_up(self, batch: int = 2000) -> int:
-        """Fold every event recorded after the book's position into the book."""
-        folded = 0
-        while True:
-            notifications = self.recorder.select_notifications(
-                start=self.book.position, limit=batch, inclusive_of_start=False
-            )
-            if not notifications:
-                return folded
-            for notification in notifications:
-                self.book.apply(self.mapper.to_domain_event(notification), notification.id)
-            folded += len(notifications)
+    def catch_up(self) -> int:
+        """Fold every event recorded after the book's position into it."""
+        return catch_up(self, self.book)
 
     # -- reads ----------------------------------------------------------------------
 

@@ -30,6 +30,7 @@ from eventsourcing.persistence import IntegrityError, PersistenceError
 from benefits_platform import logs
 from benefits_platform.aio import in_thread
 from benefits_platform.domain_errors import AlreadyExists, NotFound, Unavailable
+from benefits_platform.eventstore import catch_up
 from members.domain import commands as C
 from members.domain.member import Member, MemberState, PersonalData, member_uuid
 from members.domain.registry import Registry
@@ -96,18 +97,9 @@ class MembersApplication(Application[UUID]):
 
     # -- the registry ---------------------------------------------------------------
 
-    def catch_up(self, batch: int = 2000) -> int:
+    def catch_up(self) -> int:
         """Fold every event recorded after the registry's position into it."""
-        folded = 0
-        while True:
-            notifications = self.recorder.select_notifications(
-                start=self.registry.position, limit=batch, inclusive_of_start=False
-            )
-            if not notifications:
-                return folded
-            for notification in notifications:
-                self.registry.apply(self.mapper.to_domain_event(notification), notification.id)
-            folded += len(notifications)
+        return catch_up(self, self.registry)
 
     def _save(self, aggregate: Unit | Member) -> int:
         """Record the aggregate's new events; fold them; return the last one's position."""
