@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import grpc
 import structlog
 
-from benefits_platform import logs
+from benefits_platform import identity, logs
 from benefits_platform.domain_errors import DomainError
 
 log = logs.get("benefits.rpc")
@@ -47,6 +47,8 @@ def metadata_value(context: grpc.aio.ServicerContext, key: str) -> str:
 def _bind(name: str, context: grpc.aio.ServicerContext) -> None:
     request_id = metadata_value(context, REQUEST_ID_HEADER) or uuid.uuid4().hex
     structlog.contextvars.bind_contextvars(rpc=name, request_id=request_id)
+    actor = metadata_value(context, ACTOR_HEADER)
+    identity.bind(identity.Caller(id=actor) if actor else identity.Caller())
 
 
 async def _abort(context: grpc.aio.ServicerContext, error: Exception) -> None:
