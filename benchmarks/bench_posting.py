@@ -68,7 +68,13 @@ from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfi
 from benefits_platform import logs  # noqa: E402
 from benefits_platform.protos.benefits.v1 import ledger_pb2, ledger_pb2_grpc  # noqa: E402
 from tests.members_feed import enrolled, publish_member_events  # noqa: E402
-from tests.support import NatsServer, free_port, postgres_server, wait_port  # noqa: E402
+from tests.support import (  # noqa: E402
+    NatsServer,
+    free_port,
+    keys_for,
+    postgres_server,
+    wait_port,
+)
 
 LEDGER_STREAM = "BENEFITS_LEDGER"
 BARE_STREAM = "BENCH_BARE"
@@ -542,6 +548,12 @@ class Ledger:
                 "PYTHONPATH": os.pathsep.join([str(ROOT / "services"), env.get("PYTHONPATH", "")]),
             }
         )
+        # Every call carries a POSTER key (the admin key opens the programme),
+        # sent per call rather than by a client interceptor, so the client's
+        # cost stays what a production client pays.
+        keys = keys_for(tmp / "ledger-data" / "keys" / "api-keys.json")
+        self.admin_auth = (("authorization", f"Bearer {keys.admin}"),)
+        self.auth = (("authorization", f"Bearer {keys.poster}"),)
         cmd = [sys.executable, "-m", "ledger.entrypoints.server"]
         self.child = Child("ledger", cmd, env, tmp / "ledger.log", profile_to, profile_mode)
         self.relay: Child | None = None
@@ -612,6 +624,7 @@ class Ledger:
                     request_id="bench-open",
                 ),
                 timeout=30,
+                metadata=self.admin_auth,
             )
 
     async def measure(
@@ -633,7 +646,7 @@ class Ledger:
 
             def call_for(index: int) -> Callable[[Any], Awaitable[Any]]:
                 fn = getattr(stubs[index % len(stubs)], method)
-                return lambda item: fn(item, timeout=limit_s)
+                return lambda item: fn(item, timeout=limit_s, metadata=self.auth)
 
             before = await self.last_seq()
             pids = {"server": self.child.python_pid()}

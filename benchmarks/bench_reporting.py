@@ -73,7 +73,13 @@ from benefits_platform.protos.benefits.v1 import (  # noqa: E402
     reporting_pb2_grpc,
 )
 from tests.reporting_support import applied_positions  # noqa: E402
-from tests.support import NatsServer, free_port, postgres_server  # noqa: E402
+from tests.support import (  # noqa: E402
+    NatsServer,
+    channel,
+    free_port,
+    keys_for,
+    postgres_server,
+)
 
 YEAR = 2026
 PROGRAMMES = [
@@ -421,8 +427,9 @@ async def run(args: argparse.Namespace, base: Path, dsn: str) -> dict[str, Any]:
         log(f"b. rebuild: {rate:,.0f} events/s over {seconds:.1f} s")
         results["peak_rss_after_rebuild_mb"] = round(service.peak_rss_mb(), 1)
 
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{service.port}") as channel:
-            stub = reporting_pb2_grpc.ReportingServiceStub(channel)
+        key = keys_for(base / "data" / "keys" / "api-keys.json").auditor
+        async with channel(f"127.0.0.1:{service.port}", key) as opened:
+            stub = reporting_pb2_grpc.ReportingServiceStub(opened)
             await wait_serving(stub)
             cases = {
                 "province_depth1": reporting_pb2.GetAnnualReportRequest(

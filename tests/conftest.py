@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import grpc
@@ -14,7 +14,7 @@ from benefits_platform import logs
 from benefits_platform.config import ServiceConfig, StoreConfig
 from benefits_platform.protos.benefits.v1 import ledger_pb2_grpc
 from ledger.entrypoints.server import LedgerServer, create_server
-from tests.support import NatsServer, PostgresServer, postgres_server
+from tests.support import Keys, NatsServer, PostgresServer, channel, keys_for, postgres_server
 
 logs.configure("WARNING")
 
@@ -49,7 +49,16 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> StoreConfig:
 
 
 @pytest.fixture
-def ledger_config(tmp_path: Path, nats_server: NatsServer, store: StoreConfig) -> ServiceConfig:
+def keys(tmp_path: Path) -> Keys:
+    """API keys for every role in ``<tmp_path>/keys/api-keys.json``: the keys file
+    every service whose data directory is ``tmp_path`` reads."""
+    return keys_for(tmp_path / "keys" / "api-keys.json")
+
+
+@pytest.fixture
+def ledger_config(
+    tmp_path: Path, nats_server: NatsServer, store: StoreConfig, keys: Keys
+) -> ServiceConfig:
     return ServiceConfig(
         service="ledger",
         port=0,
@@ -66,17 +75,30 @@ class RunningLedger:
     channel: grpc.aio.Channel
     stub: ledger_pb2_grpc.LedgerServiceStub
     config: ServiceConfig
+    # The keys of the ledger's keys file; ``channel`` and ``stub`` send keys.admin.
+    keys: Keys
+    extra_channels: list[grpc.aio.Channel] = field(default_factory=list)
+
+    def stub_for(self, key: str | None) -> ledger_pb2_grpc.LedgerServiceStub:
+        """A stub on a new channel that sends ``key`` (None: no credentials),
+        closed when the ledger is stopped."""
+        opened = channel(self.server.address, key)
+        self.extra_channels.append(opened)
+        return ledger_pb2_grpc.LedgerServiceStub(opened)
 
 
 async def start_ledger(config: ServiceConfig) -> RunningLedger:
+    keys = keys_for(config.keys_file)
     server = create_server(config)
     await server.start()
     await server.wait_ready()
-    channel = grpc.aio.insecure_channel(server.address)
-    return RunningLedger(server, channel, ledger_pb2_grpc.LedgerServiceStub(channel), config)
+    opened = channel(server.address, keys.admin)
+    return RunningLedger(server, opened, ledger_pb2_grpc.LedgerServiceStub(opened), config, keys)
 
 
 async def stop_ledger(running: RunningLedger) -> None:
+    for extra in running.extra_channels:
+        await extra.close()
     await running.channel.close()
     await running.server.stop()
 

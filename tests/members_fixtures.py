@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 from collections.abc import AsyncIterator, Awaitable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ from benefits_platform.protos.benefits.v1 import members_pb2, members_pb2_grpc
 from members.domain.values import check_character
 from members.entrypoints.server import MembersServer
 from tests.ledger_client import stream_messages
-from tests.support import NatsServer
+from tests.support import Keys, NatsServer, channel, keys_for
 
 TODAY = dt.date(2026, 11, 23)
 STREAM = "BENEFITS_MEMBERS"
@@ -84,6 +84,16 @@ class RunningMembers:
     channel: grpc.aio.Channel
     stub: members_pb2_grpc.MembersServiceStub
     config: ServiceConfig
+    # The keys of the service's keys file; ``channel`` and ``stub`` send keys.admin.
+    keys: Keys
+    extra_channels: list[grpc.aio.Channel] = field(default_factory=list)
+
+    def stub_for(self, key: str | None) -> members_pb2_grpc.MembersServiceStub:
+        """A stub on a new channel that sends ``key`` (None: no credentials),
+        closed when the service is stopped."""
+        opened = channel(self.server.address, key, interceptors=[Deadline()])
+        self.extra_channels.append(opened)
+        return members_pb2_grpc.MembersServiceStub(opened)
 
     async def settled(self) -> tuple[int, int]:
         """(store position, stream length) once the relay has caught up."""
@@ -126,11 +136,12 @@ class Deadline(grpc.aio.UnaryUnaryClientInterceptor):  # type: ignore[misc]
 
 
 async def start_members(config: ServiceConfig) -> RunningMembers:
+    keys = keys_for(config.keys_file)
     server = MembersServer(config, today=lambda: TODAY)
     await server.start()
     await server.wait_ready()
-    channel = grpc.aio.insecure_channel(server.address, interceptors=[Deadline()])
-    return RunningMembers(server, channel, members_pb2_grpc.MembersServiceStub(channel), config)
+    opened = channel(server.address, keys.admin, interceptors=[Deadline()])
+    return RunningMembers(server, opened, members_pb2_grpc.MembersServiceStub(opened), config, keys)
 
 
 async def stop_members(running: RunningMembers) -> None:
@@ -141,6 +152,8 @@ async def stop_members(running: RunningMembers) -> None:
     cancellation that arrives as the reply does), and the server's stop then
     waits forever; an idle relay stops at once.
     """
+    for extra in running.extra_channels:
+        await extra.close()
     await running.channel.close()
     server = running.server
     if server.app is not None and server.relay is not None:

@@ -7,18 +7,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import sqlite3
+import uuid
 from collections.abc import AsyncIterator, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import grpc
+import nats
 import psycopg
 import pytest
 from google.protobuf.message import Message
 
+from benefits_platform import bus
 from benefits_platform.config import ServiceConfig, StoreConfig
+from benefits_platform.envelopes import ZERO_HASH, EventParts, build_envelope
 from benefits_platform.protos.benefits.v1 import (
+    events_pb2,
     ledger_pb2,
     member_events_pb2,
     members_pb2,
@@ -30,6 +36,7 @@ from reporting.entrypoints.server import ReportingServer, create_server
 from tests.conftest import RunningLedger
 from tests.ledger_client import open_request, payout
 from tests.members_feed import enrolled, publish_member_events
+from tests.support import Keys, channel, keys_for
 
 YEAR = 2026
 WAIT = 60.0
@@ -92,6 +99,16 @@ class RunningReporting:
     channel: grpc.aio.Channel
     stub: reporting_pb2_grpc.ReportingServiceStub
     config: ServiceConfig
+    # The keys of the service's keys file; ``channel`` and ``stub`` send keys.admin.
+    keys: Keys
+    extra_channels: list[grpc.aio.Channel] = field(default_factory=list)
+
+    def stub_for(self, key: str | None) -> reporting_pb2_grpc.ReportingServiceStub:
+        """A stub on a new channel that sends ``key`` (None: no credentials),
+        closed when the service is stopped."""
+        opened = channel(self.server.address, key)
+        self.extra_channels.append(opened)
+        return reporting_pb2_grpc.ReportingServiceStub(opened)
 
     async def caught_up(self, ledger: RunningLedger) -> None:
         """Wait until the projections hold every event the ledger has published."""
@@ -118,9 +135,7 @@ class RunningReporting:
     async def verify(self, **fields: object) -> reporting_pb2.AuditVerdict:
         request = reporting_pb2.VerifyLedgerRequest(**fields)  # type: ignore[arg-type]
         verdict = None
-        async for reply in self.stub.VerifyLedger(
-            request, timeout=WAIT * 4, metadata=(("x-role", "auditor"),)
-        ):
+        async for reply in self.stub.VerifyLedger(request, timeout=WAIT * 4):
             if reply.HasField("verdict"):
                 verdict = reply.verdict
         assert verdict is not None
@@ -163,16 +178,19 @@ def reporting_config(ledger: RunningLedger, tmp_path: Path) -> ServiceConfig:
 async def start_reporting(
     config: ServiceConfig, settings: ConsumerSettings | None = None
 ) -> RunningReporting:
+    keys = keys_for(config.keys_file)
     server = create_server(config, settings)
     await server.start()
     await server.wait_ready()
-    channel = grpc.aio.insecure_channel(server.address)
+    opened = channel(server.address, keys.admin)
     return RunningReporting(
-        server, channel, reporting_pb2_grpc.ReportingServiceStub(channel), config
+        server, opened, reporting_pb2_grpc.ReportingServiceStub(opened), config, keys
     )
 
 
 async def stop_reporting(running: RunningReporting) -> None:
+    for extra in running.extra_channels:
+        await extra.close()
     await running.channel.close()
     await running.server.stop()
 
@@ -246,3 +264,57 @@ async def until(predicate: object, timeout: float = WAIT) -> None:  # noqa: ASYN
         if asyncio.get_running_loop().time() > deadline:
             raise TimeoutError("condition not met")
         await asyncio.sleep(0.05)
+
+
+# -- ledger events straight onto the stream (no ledger service) -----------------------
+
+LedgerEvent = tuple[str, str, Message, str]  # (event type, aggregate type, payload, date)
+
+
+def chained(
+    source: str, events: Iterable[LedgerEvent], position: int = 0, head: bytes = ZERO_HASH
+) -> list[events_pb2.EventEnvelope]:
+    """Envelopes of ``source``'s log for ``events``, from ``position`` + 1 on,
+    each hash-chained to the one before (the first to ``head``)."""
+    envelopes = []
+    for event_type, aggregate_type, payload, effective_date in events:
+        position += 1
+        envelope = build_envelope(
+            source=source,
+            position=position,
+            aggregate_id=uuid.uuid5(uuid.NAMESPACE_URL, f"{event_type}-{position}"),
+            aggregate_version=1,
+            recorded_at=dt.datetime.now(dt.UTC),
+            parts=EventParts(event_type, aggregate_type, effective_date, "", payload),
+            prev_hash=head,
+        )
+        head = envelope.hash
+        envelopes.append(envelope)
+    return envelopes
+
+
+async def publish_ledger_events(nats_url: str, events: Iterable[LedgerEvent]) -> int:
+    """Publish events as the next envelopes of the ledger's log (hash-chained
+    to the stream's last one, as the ledger's relay does); returns the
+    position of the last one."""
+    nc = await nats.connect(nats_url)
+    try:
+        js = nc.jetstream()
+        await bus.ensure_stream(js, "ledger", 1)
+        stream = bus.stream_name("ledger")
+        info = await js.stream_info(stream)
+        position, head = 0, ZERO_HASH
+        if info.state.last_seq:
+            last = await js.get_msg(stream, seq=info.state.last_seq)
+            envelope = events_pb2.EventEnvelope.FromString(last.data or b"")
+            position, head = envelope.position, envelope.hash
+        for envelope in chained("ledger", events, position, head):
+            position = envelope.position
+            await js.publish(
+                f"{bus.subject_prefix('ledger')}.{envelope.event_type}",
+                envelope.SerializeToString(),
+                headers={"Nats-Msg-Id": f"ledger-{position}"},
+            )
+        return position
+    finally:
+        await nc.close()

@@ -71,9 +71,12 @@ def free_port() -> int:
 
 
 @pytest.fixture
-async def cli(ledger: Any, capsys: pytest.CaptureFixture[str]) -> Cli:
+async def cli(
+    ledger: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> Cli:
     # Every member id these tests use is enrolled in the ledger's view of members.
     await enroll(ledger, ["M1", "M2", *(f"M{n:04d}" for n in range(100))])
+    monkeypatch.setenv("BENEFITS_API_KEY", ledger.keys.admin)
 
     async def invoke(*argv: str) -> Run:
         code = await asyncio.to_thread(main, ["--ledger", ledger.server.address, *argv])

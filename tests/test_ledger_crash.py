@@ -19,7 +19,7 @@ from benefits_platform.envelopes import verify_chain
 from benefits_platform.protos.benefits.v1 import events_pb2, ledger_pb2, ledger_pb2_grpc
 from tests.ledger_client import open_request, payout, stream_messages
 from tests.members_feed import enrolled, publish_member_events
-from tests.support import free_port
+from tests.support import channel, free_port, keys_for
 
 RETRYABLE = {
     grpc.StatusCode.UNAVAILABLE,
@@ -74,8 +74,9 @@ async def test_kill_9_mid_load_loses_and_duplicates_nothing(tmp_path, nats_serve
     proc = start_ledger_process(tmp_path, nats_server.url, port)
     try:
         await wait_serving(address)
-        async with grpc.aio.insecure_channel(address) as channel:
-            stub = ledger_pb2_grpc.LedgerServiceStub(channel)
+        key = keys_for(tmp_path / "keys" / "api-keys.json").admin
+        async with channel(address, key) as opened:
+            stub = ledger_pb2_grpc.LedgerServiceStub(opened)
             await stub.OpenProgram(open_request(budget=10**9))
             total, acked = 400, {}
 

@@ -40,10 +40,16 @@ Cli = Callable[..., Awaitable[Run]]
 
 
 @pytest.fixture
-def cli(with_units: RunningMembers, capsys: pytest.CaptureFixture[str]) -> Cli:
-    async def invoke(*argv: str) -> Run:
+def cli(
+    with_units: RunningMembers, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> Cli:
+    monkeypatch.setenv("BENEFITS_API_KEY", with_units.keys.admin_only)
+
+    async def invoke(*argv: str, key: str = "") -> Run:
+        """Run the CLI; ``key``: the name of another test key to send (default admin_only)."""
         address = with_units.server.address
-        code = await asyncio.to_thread(main, ["--members", address, *argv])
+        chosen = ["--api-key", getattr(with_units.keys, key)] if key else []
+        code = await asyncio.to_thread(main, ["--members", address, *chosen, *argv])
         out, err = capsys.readouterr()
         return Run(code, out, err)
 
@@ -128,10 +134,10 @@ async def test_enroll_and_show_masked_unless_revealed_to_a_role(cli: Cli) -> Non
     assert doc["member_groups"] == ["courier", "delivery_rider"]
     assert doc["status"] == "MEMBERSHIP_STATUS_ACTIVE" and doc["as_of_date"] == "2026-11-23"
 
-    denied = await cli("member", "show", "M1", "--reveal")
+    denied = await cli("member", "show", "M1", "--reveal", key="poster")
     assert denied.code == 1 and denied.err.startswith("error: PERMISSION_DENIED: ")
     no_number_in(denied, ID_X)
-    revealed = await cli("--role", "auditor", "member", "show", "M1", "--reveal")
+    revealed = await cli("member", "show", "M1", "--reveal", key="auditor")
     assert revealed.code == 0 and ID_X in revealed.out
 
     again = await cli(*enroll())
@@ -146,9 +152,9 @@ async def test_enroll_and_show_masked_unless_revealed_to_a_role(cli: Cli) -> Non
 
 async def test_the_number_can_come_from_stdin(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("sys.stdin", io.StringIO(ID_DIGIT + "\n"))
-    run = await cli("--role", "admin", *enroll("M7", "-"))
+    run = await cli(*enroll("M7", "-"))
     assert run.code == 0, run.err
-    shown = await cli("--role", "admin", "--json", "member", "show", "M7", "--reveal")
+    shown = await cli("--json", "member", "show", "M7", "--reveal")
     assert shown.json()["national_id"] == ID_DIGIT
 
 

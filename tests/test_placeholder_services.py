@@ -18,7 +18,7 @@ from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 from benefits_platform.config import ServiceConfig, StoreConfig
 from members.entrypoints.server import create_server as create_members
 from reporting.entrypoints.server import create_server as create_reporting
-from tests.support import NatsServer, free_port
+from tests.support import NatsServer, channel, free_port, keys_for
 
 SERVING = health_pb2.HealthCheckResponse.SERVING
 NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
@@ -79,13 +79,15 @@ async def started(
     service: str, tmp_path: Path, nats_server: NatsServer, store: StoreConfig
 ) -> AsyncIterator[tuple[Any, grpc.aio.Channel]]:
     """The service started against a real nats-server, on SQLite and on PostgreSQL."""
-    server = FACTORIES[service](config_for(service, tmp_path, nats_server.url, store))
+    config = config_for(service, tmp_path, nats_server.url, store)
+    server = FACTORIES[service](config)
     await server.start()
-    channel = grpc.aio.insecure_channel(server.address)
+    # Health needs no key; reflection needs a valid one.
+    opened = channel(server.address, keys_for(config.keys_file).auditor)
     try:
-        yield server, channel
+        yield server, opened
     finally:
-        await channel.close()
+        await opened.close()
         await server.stop()
 
 

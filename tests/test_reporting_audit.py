@@ -85,9 +85,7 @@ async def test_rebuild_equals_the_live_projections(
     before = await reporting.report()
     phases = []
     result = None
-    async for reply in reporting.stub.RebuildProjections(
-        reporting_pb2.RebuildProjectionsRequest(), metadata=(("x-role", "admin"),)
-    ):
+    async for reply in reporting.stub.RebuildProjections(reporting_pb2.RebuildProjectionsRequest()):
         if reply.HasField("progress"):
             phases.append(reply.progress.phase)
         else:

@@ -46,10 +46,18 @@ Cli = Callable[..., Awaitable[Run]]
 
 @pytest.fixture
 def cli(
-    ledger: RunningLedger, reporting: RunningReporting, capsys: pytest.CaptureFixture[str]
+    ledger: RunningLedger,
+    reporting: RunningReporting,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> Cli:
-    async def invoke(*argv: str) -> Run:
-        args = ["--ledger", ledger.server.address, *argv, "--reporting", reporting.server.address]
+    monkeypatch.setenv("BENEFITS_API_KEY", ledger.keys.admin)
+
+    async def invoke(*argv: str, key: str = "") -> Run:
+        """Run the CLI; ``key``: the name of another test key to send (default admin)."""
+        chosen = ["--api-key", getattr(ledger.keys, key)] if key else []
+        args = ["--ledger", ledger.server.address, *chosen, *argv,
+                "--reporting", reporting.server.address]  # fmt: skip
         code = await asyncio.to_thread(main, args)
         out, err = capsys.readouterr()
         return Run(code, out, err)
@@ -192,9 +200,9 @@ async def test_report_and_audit_commands_end_to_end(
     verify = await cli("audit", "verify")
     assert verify.code == 0, verify.out + verify.err
     assert "verdict: OK" in verify.out and "read:ledger" in verify.err  # progress on stderr
-    rebuild = await cli("audit", "rebuild")
+    rebuild = await cli("audit", "rebuild", key="auditor")
     assert rebuild.code == 1 and "PERMISSION_DENIED" in rebuild.err
-    rebuild = await cli("--role", "admin", "audit", "rebuild")
+    rebuild = await cli("audit", "rebuild")
     assert rebuild.code == 0 and "rebuilt from" in rebuild.out
 
 
@@ -219,6 +227,8 @@ async def test_demo_posts_a_year_and_prints_the_report(
         ledger.server.address,
         "--members",
         members.server.address,
+        "--api-key",
+        ledger.keys.admin,
         "demo",
         "--enrol",
         "60",

@@ -19,7 +19,6 @@ import sys
 import uuid
 from pathlib import Path
 
-import grpc
 import pytest
 from google.protobuf.message import Message
 
@@ -45,7 +44,7 @@ from tests.reporting_support import (
     publish_members,
     unit_events,
 )
-from tests.support import free_port
+from tests.support import channel, free_port, keys_for
 
 MEMBERS = 200
 PAYOUTS = 3000
@@ -131,8 +130,8 @@ async def test_kill_9_mid_stream_then_restart_equals_a_rebuild(
         service="reporting", data_dir=tmp_path, nats_url=ledger.config.nats_url, store=store
     )
     port = free_port()
-    channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
-    stub = reporting_pb2_grpc.ReportingServiceStub(channel)
+    opened = channel(f"127.0.0.1:{port}", keys_for(config.keys_file).auditor)
+    stub = reporting_pb2_grpc.ReportingServiceStub(opened)
     try:
         reached = []
         for fraction in (3, 2):  # killed a third of the way, then half of the way
@@ -163,7 +162,7 @@ async def test_kill_9_mid_stream_then_restart_equals_a_rebuild(
             proc.send_signal(signal.SIGTERM)
             proc.wait(30)
     finally:
-        await channel.close()
+        await opened.close()
 
 
 # -- redelivery straight into the store --------------------------------------------------

@@ -297,18 +297,23 @@ async def test_stream_events_refuses_bad_filters(
 
 
 async def test_admin_calls_need_a_role(reporting: RunningReporting) -> None:
-    with pytest.raises(grpc.aio.AioRpcError) as refused:
-        async for _reply in reporting.stub.RebuildProjections(
-            reporting_pb2.RebuildProjectionsRequest()
-        ):
-            pass
-    assert refused.value.code() == grpc.StatusCode.PERMISSION_DENIED
-    with pytest.raises(grpc.aio.AioRpcError) as refused:
-        async for _reply in reporting.stub.VerifyLedger(
-            reporting_pb2.VerifyLedgerRequest(ledger_store="/etc/passwd")
-        ):
-            pass
-    assert refused.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    """Rebuilding needs ADMIN and verifying AUDITOR or ADMIN, each for every unit:
+    a POSTER key, and an ADMIN key scoped to a city, are refused."""
+    keys = reporting.keys
+    for key in (keys.poster, keys.create("ADMIN", unit="GD-SZ")):
+        with pytest.raises(grpc.aio.AioRpcError) as refused:
+            async for _reply in reporting.stub_for(key).RebuildProjections(
+                reporting_pb2.RebuildProjectionsRequest()
+            ):
+                pass
+        assert refused.value.code() == grpc.StatusCode.PERMISSION_DENIED
+        assert "RebuildProjections needs the role ADMIN" in (refused.value.details() or "")
+        with pytest.raises(grpc.aio.AioRpcError) as refused:
+            async for _reply in reporting.stub_for(key).VerifyLedger(
+                reporting_pb2.VerifyLedgerRequest(ledger_store="/etc/passwd")
+            ):
+                pass
+        assert refused.value.code() == grpc.StatusCode.PERMISSION_DENIED
 
 
 async def test_stream_events_filters_and_hashes(

@@ -31,7 +31,7 @@ from benefits_platform.envelopes import verify_chain
 from benefits_platform.protos.benefits.v1 import events_pb2, ledger_pb2, ledger_pb2_grpc
 from tests.ledger_client import stream_messages
 from tests.members_feed import enrolled, publish_member_events
-from tests.support import free_port
+from tests.support import free_port, sync_channel
 
 REPO = Path(__file__).resolve().parents[1]
 SERVICES = ("ledger", "members", "reporting")
@@ -63,8 +63,15 @@ class RunningStack:
     def output(self) -> str:
         return self.output_path.read_text(errors="replace")
 
-    def channel(self, service: str) -> grpc.Channel:
-        return grpc.insecure_channel(f"127.0.0.1:{self.ports[service]}")
+    @property
+    def dev_key(self) -> str:
+        """The development key with every role that the stack wrote on first start."""
+        return (self.data_dir / "keys" / "dev-admin.key").read_text().strip()
+
+    def channel(self, service: str, key: str | None = "dev") -> grpc.Channel:
+        """A channel sending the development key (None: no key)."""
+        chosen = self.dev_key if key == "dev" else key
+        return sync_channel(f"127.0.0.1:{self.ports[service]}", chosen)
 
 
 def children_of(pid: int) -> dict[int, str]:
@@ -93,7 +100,7 @@ def is_running(pid: int) -> bool:
 
 
 def serving(stack: RunningStack, service: str) -> bool:
-    with stack.channel(service) as channel:
+    with stack.channel(service, key=None) as channel:  # health needs no key
         try:
             reply = health_pb2_grpc.HealthStub(channel).Check(
                 health_pb2.HealthCheckRequest(service=""), timeout=1.0
@@ -221,6 +228,18 @@ def test_stack_runs_stops_cleanly_and_keeps_its_data(
     ]
     for module in (*(f"{s}.entrypoints.server" for s in SERVICES), "ledger.entrypoints.relay"):
         assert any(f"-m {module}" in cmd for cmd in first.children.values()), module
+    keys_dir = data_dir / "keys"
+    for name in ("dev-admin", "poster", "reviewer", "auditor", "admin"):
+        assert (keys_dir / f"{name}.key").stat().st_mode & 0o777 == 0o600
+        assert str(keys_dir / f"{name}.key") in first.output
+    assert (keys_dir / "api-keys.json").stat().st_mode & 0o777 == 0o600
+    assert first.dev_key not in (keys_dir / "api-keys.json").read_text()  # hashes only
+    with first.channel("ledger", key=None) as channel:  # nothing runs without a key
+        with pytest.raises(grpc.RpcError) as refused:
+            ledger_pb2_grpc.LedgerServiceStub(channel).ListPrograms(
+                ledger_pb2.ListProgramsRequest(), timeout=30
+            )
+        assert refused.value.code() == grpc.StatusCode.UNAUTHENTICATED
     entry = open_and_post(first)
     envelopes = ledger_stream(first, 2)
     assert [e.event_type for e in envelopes] == ["ProgramOpened", "PayoutPosted"]
@@ -242,9 +261,12 @@ def test_stack_runs_stops_cleanly_and_keeps_its_data(
     assert '"relay.stopped"' in (data_dir / "logs" / "ledger-relay.log").read_text()
     assert (data_dir / "nats" / "jetstream").is_dir()
 
-    # Same data directory, same ports: everything recorded is still there.
+    # Same data directory, same ports: everything recorded is still there, and
+    # the keys are the same keys.
+    dev_key = first.dev_key
     second = start_stack(data_dir, ports, output_path)
     stacks.append(second)
+    assert second.dev_key == dev_key
     with second.channel("ledger") as channel:
         ledger = ledger_pb2_grpc.LedgerServiceStub(channel)
         programme = ledger.GetProgram(

@@ -1,6 +1,7 @@
 """Thin blocking clients over the LedgerService and MembersService stubs.
 
-Every call carries a deadline and an ``x-request-id`` metadata entry (the
+Every call carries a deadline, the caller's API key (``authorization: Bearer
+<key>``, see :class:`Credentials`) and an ``x-request-id`` metadata entry (the
 command's own idempotency key when it has one, otherwise a fresh id), so the
 server's logs can be matched with what the user ran. gRPC failures become
 :class:`CallError`, which knows how to explain itself on one line.
@@ -8,15 +9,18 @@ server's logs can be matched with what the user ran. gRPC failures become
 
 from __future__ import annotations
 
+import os
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol, Self, TypeVar
 
 import grpc
 from google.protobuf.message import Message
 
+from benefits_platform.auth.tls import ClientTls
 from benefits_platform.protos.benefits.v1 import (
     common_pb2,
     ledger_pb2,
@@ -26,7 +30,7 @@ from benefits_platform.protos.benefits.v1 import (
 )
 
 REQUEST_ID_HEADER = "x-request-id"
-ROLE_HEADER = "x-role"
+AUTHORIZATION = "authorization"
 # The option and environment variable that point the client at each service.
 ADDRESS_OPTIONS = {
     "ledger": ("--ledger", "BENEFITS_LEDGER_ADDR"),
@@ -58,7 +62,22 @@ class CallError(Exception):
             "failed to connect" in text or "connection refused" in text or "resolv" in text
         )
 
+    @property
+    def tls_mismatch(self) -> bool:
+        """True when the connection was closed during set-up: the service speaks
+        TLS and this client does not, or it wants a client certificate."""
+        text = self.message.lower()
+        return self.status == "UNAVAILABLE" and (
+            "socket closed" in text or "handshake" in text or "ssl" in text
+        )
+
     def hint(self) -> str:
+        if self.tls_mismatch:
+            return (
+                f"the {self.service} service at {self.address} closed the connection: it may "
+                "serve TLS (pass --tls-ca / BENEFITS_TLS_CA_FILE) or require a client "
+                "certificate (BENEFITS_TLS_CLIENT_CERT_FILE and BENEFITS_TLS_CLIENT_KEY_FILE)"
+            )
         if self.unreachable:
             option, env = ADDRESS_OPTIONS.get(self.service, ("--ledger", "BENEFITS_LEDGER_ADDR"))
             return (
@@ -66,9 +85,103 @@ class CallError(Exception):
                 f"with `make up` (or `benefits up`), or point {option} / {env} at a running "
                 f"{self.service} service"
             )
+        if self.status == "UNAUTHENTICATED":
+            return (
+                "pass an API key with --api-key or --api-key-file, or set BENEFITS_API_KEY or "
+                "BENEFITS_API_KEY_FILE (`make up` writes development keys to var/keys; "
+                "`benefits keys create` makes one)"
+            )
         if self.status in ("UNAVAILABLE", "DEADLINE_EXCEEDED"):
             return "the outcome is unknown; retrying with the same request id is safe"
         return ""
+
+
+def channel_target(address: str) -> tuple[str, list[tuple[str, str]]]:
+    """The gRPC target and channel options for ``address``: one HOST:PORT, or
+    several instances of one service, comma-separated (``127.0.0.1:50051,
+    127.0.0.1:50061``, IP addresses), whose calls are then spread round-robin
+    over the instances that are up."""
+    parts = [part.strip() for part in address.split(",") if part.strip()]
+    if len(parts) <= 1:
+        return address, []
+    return "ipv4:" + ",".join(parts), [("grpc.lb_policy_name", "round_robin")]
+
+
+# Where `make up` (benefits_cli.stack) writes the development keys, under the data directory.
+DEV_KEYS_DIR = "keys"
+DEV_ADMIN_KEY = "dev-admin.key"
+
+
+def dev_admin_key_path(env: Mapping[str, str] | None = None) -> Path:
+    """The development admin key of a stack run from this directory
+    (``<BENEFITS_DATA_DIR or var>/keys/dev-admin.key``)."""
+    env = os.environ if env is None else env
+    data_dir = env.get("BENEFITS_DATA_DIR", "").strip() or "var"
+    return Path(data_dir) / DEV_KEYS_DIR / DEV_ADMIN_KEY
+
+
+def read_key_file(path: Path, what: str) -> str:
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except OSError as error:
+        raise CredentialsError(f"{what}: cannot read {path}: {error.strerror}") from None
+
+
+class CredentialsError(Exception):
+    """The credentials the user pointed at cannot be read."""
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """What a client sends: an API key (``authorization: Bearer <key>``), and
+    the TLS settings of the channel (None: plaintext)."""
+
+    api_key: str = ""
+    source: str = ""
+    tls: ClientTls | None = None
+
+    def metadata(self) -> tuple[tuple[str, str], ...]:
+        return ((AUTHORIZATION, f"Bearer {self.api_key}"),) if self.api_key else ()
+
+    @classmethod
+    def resolve(
+        cls,
+        api_key: str = "",
+        api_key_file: str = "",
+        tls_ca: str = "",
+        env: Mapping[str, str] | None = None,
+    ) -> Credentials:
+        """The key, first found of: ``api_key`` (--api-key), ``api_key_file``
+        (--api-key-file), BENEFITS_API_KEY, BENEFITS_API_KEY_FILE, and the
+        development admin key that `make up` writes (``var/keys/dev-admin.key``,
+        under BENEFITS_DATA_DIR when set). TLS when ``tls_ca`` (--tls-ca) or
+        BENEFITS_TLS_CA_FILE names the servers' CA; with
+        BENEFITS_TLS_CLIENT_CERT_FILE and BENEFITS_TLS_CLIENT_KEY_FILE the client
+        presents that certificate (mutual TLS)."""
+        env = os.environ if env is None else env
+        key, source = api_key.strip(), "--api-key"
+        if not key and api_key_file:
+            key, source = read_key_file(Path(api_key_file), "--api-key-file"), api_key_file
+        if not key and env.get("BENEFITS_API_KEY", "").strip():
+            key, source = env["BENEFITS_API_KEY"].strip(), "BENEFITS_API_KEY"
+        if not key and env.get("BENEFITS_API_KEY_FILE", "").strip():
+            path = Path(env["BENEFITS_API_KEY_FILE"].strip())
+            key, source = read_key_file(path, "BENEFITS_API_KEY_FILE"), str(path)
+        if not key:
+            dev = dev_admin_key_path(env)
+            if dev.is_file():
+                key, source = read_key_file(dev, "development key"), str(dev)
+        if not key:
+            source = ""
+        ca = tls_ca.strip() or env.get("BENEFITS_TLS_CA_FILE", "").strip()
+        tls = None
+        if ca:
+            cert = env.get("BENEFITS_TLS_CLIENT_CERT_FILE", "").strip()
+            private = env.get("BENEFITS_TLS_CLIENT_KEY_FILE", "").strip()
+            tls = ClientTls(
+                Path(ca), Path(cert) if cert else None, Path(private) if private else None
+            )
+        return cls(key, source, tls)
 
 
 class Page(Protocol):
@@ -103,18 +216,23 @@ class GrpcClient:
         timeout: float = DEFAULT_TIMEOUT,
         request_id_prefix: str = "",
         metadata: tuple[tuple[str, str], ...] = (),
+        credentials: Credentials | None = None,
     ) -> None:
+        credentials = credentials if credentials is not None else Credentials.resolve()
         self.address = address
         self.timeout = timeout
         self.request_id_prefix = request_id_prefix
-        self.metadata = metadata
-        self._channel = grpc.insecure_channel(
-            address,
-            options=[
-                ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
-                ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
-            ],
-        )
+        self.metadata = (*metadata, *credentials.metadata())
+        target, balancing = channel_target(address)
+        options = [
+            ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+            ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+            *balancing,
+        ]
+        if credentials.tls is not None:
+            self._channel = grpc.secure_channel(target, credentials.tls.credentials(), options)
+        else:
+            self._channel = grpc.insecure_channel(target, options=options)
         self._stub = self.stub_class(self._channel)
 
     def __enter__(self) -> Self:
@@ -215,22 +333,11 @@ class LedgerClient(GrpcClient):
 
 
 class MembersClient(GrpcClient):
-    """The members service; ``role`` is sent as ``x-role`` (who may see national
-    ID numbers in full, until the security issue brings real authentication)."""
+    """The members service (who may see national ID numbers in full follows
+    from the roles of the caller's key)."""
 
     service = "members"
     stub_class = members_pb2_grpc.MembersServiceStub
-
-    def __init__(
-        self,
-        address: str,
-        timeout: float = DEFAULT_TIMEOUT,
-        request_id_prefix: str = "",
-        role: str = "",
-    ) -> None:
-        super().__init__(
-            address, timeout, request_id_prefix, ((ROLE_HEADER, role),) if role else ()
-        )
 
     # -- units ----------------------------------------------------------------------
 

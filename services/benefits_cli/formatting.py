@@ -197,8 +197,16 @@ def entry_link(entry: ledger_pb2.Entry) -> str:
     return ""
 
 
+ENTRY_KINDS = {
+    ledger_pb2.ENTRY_KIND_PAYOUT: "payout",
+    ledger_pb2.ENTRY_KIND_REVERSAL: "reversal",
+    ledger_pb2.ENTRY_KIND_CONTRIBUTION: "contribution",
+    ledger_pb2.ENTRY_KIND_RECOVERY: "recovery",
+}
+
+
 def entry_kind(entry: ledger_pb2.Entry) -> str:
-    return "reversal" if entry.kind == ledger_pb2.ENTRY_KIND_REVERSAL else "payout"
+    return ENTRY_KINDS.get(entry.kind, "payout")
 
 
 def entry_detail(entry: ledger_pb2.Entry) -> str:

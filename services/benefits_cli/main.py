@@ -21,7 +21,14 @@ from google.protobuf.message import Message
 
 from benefits_cli import batch as batch_file
 from benefits_cli import formatting as fmt
-from benefits_cli.client import DEFAULT_TIMEOUT, CallError, LedgerClient, MembersClient
+from benefits_cli.client import (
+    DEFAULT_TIMEOUT,
+    CallError,
+    Credentials,
+    CredentialsError,
+    LedgerClient,
+    MembersClient,
+)
 from benefits_cli.money import AmountError, parse_amount
 from benefits_cli.progress import Progress
 from benefits_platform.protos.benefits.v1 import ledger_pb2
@@ -65,12 +72,25 @@ class Cli:
         self.err = err
         self._client: LedgerClient | None = None
         self._members: MembersClient | None = None
+        self._credentials: Credentials | None = None
+
+    @property
+    def credentials(self) -> Credentials:
+        """The API key and TLS settings every client of this invocation uses."""
+        if self._credentials is None:
+            a = self.args
+            try:
+                self._credentials = Credentials.resolve(a.api_key, a.api_key_file, a.tls_ca)
+            except CredentialsError as error:
+                raise UsageError(str(error)) from None
+        return self._credentials
 
     @property
     def client(self) -> LedgerClient:
         if self._client is None:
+            a = self.args
             self._client = LedgerClient(
-                self.args.ledger, self.args.timeout, self.args.request_id_prefix
+                a.ledger, a.timeout, a.request_id_prefix, credentials=self.credentials
             )
         return self._client
 
@@ -78,7 +98,9 @@ class Cli:
     def members(self) -> MembersClient:
         if self._members is None:
             a = self.args
-            self._members = MembersClient(a.members, a.timeout, a.request_id_prefix, a.role)
+            self._members = MembersClient(
+                a.members, a.timeout, a.request_id_prefix, credentials=self.credentials
+            )
         return self._members
 
     def close(self) -> None:
@@ -133,6 +155,10 @@ def cmd_up(cli: Cli) -> int:
             raise
         cli.note("error: the stack runner (benefits_cli.stack) is not installed")
         return EXIT_FAILED
+    if cli.args.cluster:
+        from benefits_cli.cluster import run_cluster
+
+        return run_cluster(data_dir=Path(cli.args.data_dir))
     return run_stack(data_dir=Path(cli.args.data_dir))
 
 
@@ -265,14 +291,17 @@ def _global_options(parser: argparse.ArgumentParser, defaults: bool) -> None:
 
     env_ledger = os.environ.get("BENEFITS_LEDGER_ADDR", "").strip() or DEFAULT_LEDGER
     env_members = os.environ.get("BENEFITS_MEMBERS_ADDR", "").strip() or DEFAULT_MEMBERS
-    env_role = os.environ.get("BENEFITS_ROLE", "").strip()
     options: list[tuple[str, Any, dict[str, Any]]] = [
         ("--ledger", env_ledger, {"metavar": "ADDR", "help": "ledger gRPC address "
          f"(env BENEFITS_LEDGER_ADDR; default {env_ledger})"}),
         ("--members", env_members, {"metavar": "ADDR", "help": "members gRPC address "
          f"(env BENEFITS_MEMBERS_ADDR; default {env_members})"}),
-        ("--role", env_role, {"metavar": "ROLE", "help": "sent to the members service as "
-         "x-role; admin and auditor may reveal national ID numbers (env BENEFITS_ROLE)"}),
+        ("--api-key", "", {"metavar": "KEY", "help": "API key sent with every call (env "
+         "BENEFITS_API_KEY; default: the development key var/keys/dev-admin.key of `make up`)"}),
+        ("--api-key-file", "", {"metavar": "FILE", "help": "file holding the API key "
+         "(env BENEFITS_API_KEY_FILE)"}),
+        ("--tls-ca", "", {"metavar": "FILE", "help": "CA of the services' TLS certificates "
+         "(env BENEFITS_TLS_CA_FILE; default: plaintext)"}),
         ("--json", False, {"action": "store_true",
          "help": "print one JSON document (protobuf field names)"}),
         ("--timeout", DEFAULT_TIMEOUT, {"type": float, "metavar": "SECONDS",
@@ -380,7 +409,7 @@ def _add_show(commands: Any) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     # Imported here: benefits_cli.members and .reports use this module's Cli and helpers.
-    from benefits_cli import members, reports
+    from benefits_cli import certs, claims, keys, members, reports
 
     parser = argparse.ArgumentParser(
         prog="benefits",
@@ -391,11 +420,20 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     p = _sub(commands, "up", cmd_up, "run the whole stack locally (NATS and the services)")
     p.add_argument("--data-dir", default="var", help="where the stack keeps its data")
+    p.add_argument(
+        "--cluster",
+        action="store_true",
+        help="three NATS nodes (streams at 3 replicas), PostgreSQL, two ledger instances, "
+        "a relay, members and reporting; data under <data dir>/cluster",
+    )
     _add_program(commands)
     _add_payouts(commands)
     _add_show(commands)
     members.add_commands(commands, _sub)
+    claims.add_commands(commands, _sub)
     reports.add_commands(commands, _sub)
+    keys.add_commands(commands, _sub)
+    certs.add_commands(commands, _sub)
     return parser
 
 

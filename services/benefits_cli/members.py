@@ -2,9 +2,9 @@
 the members service from the command line.
 
 National ID numbers are printed only as the service returns them: masked,
-unless ``member show --reveal`` is given and the caller's ``--role`` may see
-them in full. ``member enroll --national-id -`` reads the number from stdin, so
-it stays out of the shell history.
+unless ``member show --reveal`` is given and the caller's key has a role that
+may see them in full (ADMIN or AUDITOR). ``member enroll --national-id -``
+reads the number from stdin, so it stays out of the shell history.
 """
 
 from __future__ import annotations
@@ -152,6 +152,17 @@ def cmd_member_reinstate(cli: Cli) -> int:
     return _change(cli, "ReinstateMember", request, "member reinstated")
 
 
+def cmd_member_forget(cli: Cli) -> int:
+    a = cli.args
+    if not a.yes:
+        raise UsageError(
+            "forgetting erases the member's name and national ID number for good: "
+            "add --yes to confirm"
+        )
+    request = members_pb2.ForgetMemberPersonalDataRequest(member_id=a.member_id)
+    return _change(cli, "ForgetMemberPersonalData", request, "member's personal data erased")
+
+
 def cmd_member_import(cli: Cli) -> int:
     path, concurrency = Path(cli.args.file), cli.args.concurrency
     if not 1 <= concurrency <= MAX_CONCURRENCY:
@@ -264,7 +275,7 @@ def add_members(commands: Any, sub: Sub) -> None:
     p.add_argument(
         "--reveal",
         action="store_true",
-        help="show the national ID number in full (needs --role admin or auditor)",
+        help="show the national ID number in full (needs a key with role ADMIN or AUDITOR)",
     )
     p = sub(group, "list", cmd_member_list, "the members of a unit and the units below it")
     p.add_argument("--unit", required=True, help="unit code")
@@ -278,6 +289,14 @@ def add_members(commands: Any, sub: Sub) -> None:
     _member_date(
         sub(group, "reinstate", cmd_member_reinstate, "reinstate a membership"), "reinstatement"
     )
+    p = sub(
+        group,
+        "forget",
+        cmd_member_forget,
+        "erase a member's name and national ID number for good (the records stay)",
+    )
+    p.add_argument("member_id", help="member id")
+    p.add_argument("--yes", action="store_true", help="confirm: the erasure cannot be undone")
     p = sub(group, "import", cmd_member_import, "enrol every row of a CSV file")
     p.add_argument("file", help="CSV: " + ",".join(members_import.COLUMNS))
     p.add_argument(

@@ -19,7 +19,7 @@ from xml.sax.saxutils import escape
 
 from benefits_cli.formatting import kind_label, level_label, table, timestamp
 from benefits_cli.money import wan_yuan, yuan
-from benefits_platform.protos.benefits.v1 import reporting_pb2
+from benefits_platform.protos.benefits.v1 import ledger_pb2, reporting_pb2
 
 Report = reporting_pb2.AnnualReport
 Totals = reporting_pb2.ReportTotals
@@ -191,6 +191,7 @@ def as_table(report: Report) -> str:
             right=(1, 2, 3),
         ),
     ]
+    parts += aid_sections(report)
     if report.units:
         parts += [
             "",
@@ -560,5 +561,261 @@ def as_html(report: Report) -> str:
         + months
         + "<h2>按单位 By unit</h2>"
         + units
+        + aid_html(report)
         + "</body></html>"
     )
+
+
+# -- mutual aid and emergency aid ---------------------------------------------------------
+
+CLAIM_STATES = {
+    ledger_pb2.CLAIM_STATE_FILED: "已申请 filed",
+    ledger_pb2.CLAIM_STATE_UNDER_REVIEW: "审核中 under review",
+    ledger_pb2.CLAIM_STATE_APPROVED: "已核定 approved",
+    ledger_pb2.CLAIM_STATE_REJECTED: "不予赔付 rejected",
+    ledger_pb2.CLAIM_STATE_WITHDRAWN: "已撤回 withdrawn",
+    ledger_pb2.CLAIM_STATE_PAID: "已赔付 paid",
+}
+CLAIMS_HEADERS = [
+    "申请 Claims",
+    "自付(元) Self-paid",
+    "赔付 Paid",
+    "赔付金额(元) Paid (yuan)",
+    "平均赔付(元) Average",
+    "缴费人次 Contributions",
+    "缴费(元) Contributed",
+    "赔付率 Loss ratio",
+]
+
+
+def loss_ratio(t: reporting_pb2.ClaimsTotals) -> str:
+    """Basis points as a percentage with two decimals ('-' without contributions)."""
+    if t.contributions_fen <= 0:
+        return "-"
+    return f"{t.loss_ratio_bp // 100}.{t.loss_ratio_bp % 100:02d}%"
+
+
+def claims_figures(t: reporting_pb2.ClaimsTotals) -> list[str]:
+    return [
+        f"{t.claim_count:,}",
+        yuan(t.self_paid_fen),
+        f"{t.paid_count:,}",
+        yuan(t.paid_fen),
+        yuan(t.average_benefit_fen),
+        f"{t.contribution_count:,}",
+        yuan(t.contributions_fen),
+        loss_ratio(t),
+    ]
+
+
+def pool_line(p: reporting_pb2.PoolTotals) -> str:
+    return (
+        f"资金池 Pool {p.account}: 缴费 contributed {yuan(p.contributed_fen)} 元 "
+        f"({p.contribution_count:,}), 赔付 paid {yuan(p.claims_paid_fen)} 元 "
+        f"({p.claims_paid_count:,}), 余额 balance {yuan(p.balance_fen)} 元, "
+        f"可透支 overdraft {yuan(p.overdraft_fen)} 元, 可用 available {yuan(p.available_fen)} 元"
+    )
+
+
+def claims_headline(c: reporting_pb2.ClaimsReport) -> str:
+    """The published sentence of a mutual-aid programme, e.g. 职工医疗互助 (full-width
+    colon) 受理N件, 赔付N人次 X万元, 赔付率 R."""
+    t = c.totals
+    return (
+        f"{c.name_zh}{COLON}受理申请{t.claim_count:,}件{COMMA}赔付{t.paid_count:,}人次"
+        f"{wan_yuan(t.paid_fen)}{COMMA}缴费{t.contribution_count:,}人次"
+        f"{wan_yuan(t.contributions_fen)}{COMMA}赔付率{loss_ratio(t)}"
+    )
+
+
+def by_state_table(t: reporting_pb2.ClaimsTotals) -> str:
+    return table(
+        ["状态 State", "件数 Count", "自付(元) Self-paid", "核定/赔付(元) Benefit"],
+        [
+            [CLAIM_STATES.get(s.state, "?"), f"{s.count:,}", yuan(s.self_paid_fen),
+             yuan(s.benefit_fen)]
+            for s in t.by_state
+        ],
+        right=(1, 2, 3),
+    )  # fmt: skip
+
+
+def claims_report_text(c: reporting_pb2.ClaimsReport) -> str:
+    """``benefits report claims``: the pool, each period (and the total), by
+    state, and by unit when the report breaks the periods down."""
+    unit = f"{c.unit_name_zh} {c.unit_name_en}".strip() + (
+        f" ({c.unit_code})" if c.unit_code else ""
+    )
+    when = (
+        f"截至记录时间 as recorded up to {timestamp(c.as_of)}"
+        if c.HasField("as_of")
+        else "当前 current (every event recorded so far)"
+    )
+    periods = [
+        [f"{p.period_id} ({p.start_date} - {p.end_date})", *claims_figures(p.totals)]
+        for p in c.periods
+    ]
+    periods.append(["合计 Total", *claims_figures(c.totals)])
+    parts = [
+        f"互助保障理赔 Mutual-aid claims · {c.name_zh} {c.name_en} ({c.program_code}) "
+        f"{c.fiscal_year}",
+        f"单位 Unit: {unit} · {when}",
+        "数据来源 Built from: "
+        + ", ".join(f"{p.source} {p.position} (seq {p.stream_seq})" for p in c.built_from),
+        pool_line(c.pool),
+        "",
+        claims_headline(c),
+        "",
+        table(["期间 Period", *CLAIMS_HEADERS], periods, right=range(1, 9)),
+        "",
+        "按状态 By state",
+        by_state_table(c.totals),
+    ]
+    for p in c.periods:
+        if p.units:
+            parts += [
+                "",
+                f"按单位 By unit · {p.period_id} (the member's unit on the incident date; "
+                "contributions: on the contribution date)",
+                table(
+                    ["单位 Unit", "层级 Level", *CLAIMS_HEADERS],
+                    [
+                        [
+                            f"{'  ' * max(0, u.depth - 1)}{u.name_zh} ({u.unit_code})",
+                            level_label(u.level),
+                            *claims_figures(u.totals),
+                        ]
+                        for u in p.units
+                    ],
+                    right=range(2, 10),
+                ),
+            ]
+    return "\n".join(parts)
+
+
+EMERGENCY_HEADERS = [
+    "项目 Programme",
+    "发放 Payouts",
+    "发放(元) Paid",
+    "追回(元) Recovered",
+    "冲正(元) Reversed",
+    "净发放(元) Net paid",
+    "已核实 Verified",
+    "待核实 Unverified",
+    "未结(元) Outstanding",
+    "年末逾期 Overdue at year end",
+]
+
+
+def emergency_row(e: reporting_pb2.EmergencyAidTotals) -> list[str]:
+    return [
+        f"{e.name_zh} {e.program_code}",
+        f"{e.payout_count:,}",
+        yuan(e.paid_fen),
+        f"{yuan(e.recovered_fen)} ({e.recovery_count:,})",
+        yuan(e.reversed_fen),
+        yuan(e.net_paid_fen),
+        f"{e.verified_count:,}",
+        f"{e.unverified_count:,}",
+        yuan(e.outstanding_fen),
+        f"{e.overdue_at_year_end_count:,} / {yuan(e.overdue_at_year_end_fen)}",
+    ]
+
+
+def aid_sections(report: Report) -> list[str]:
+    """The annual report's mutual-aid and emergency-aid parts (none when the
+    year has no such programme)."""
+    parts: list[str] = []
+    if report.mutual_aid:
+        parts += [
+            "",
+            "互助保障 Mutual aid (claims by the member's unit on the incident date)",
+            table(
+                ["项目 Programme", *CLAIMS_HEADERS],
+                [
+                    [f"{c.name_zh} {c.program_code}", *claims_figures(c.totals)]
+                    for c in report.mutual_aid
+                ],
+                right=range(1, 9),
+            ),
+            *(claims_headline(c) for c in report.mutual_aid),
+            *(pool_line(c.pool) for c in report.mutual_aid),
+        ]
+    if report.emergency_aid:
+        parts += [
+            "",
+            "临时救助 Emergency aid (paid first, verified after; net of recoveries)",
+            table(
+                EMERGENCY_HEADERS,
+                [emergency_row(e) for e in report.emergency_aid],
+                right=range(1, 10),
+            ),
+        ]
+    return parts
+
+
+def aid_html(report: Report) -> str:
+    parts = []
+    if report.mutual_aid:
+        parts.append(
+            "<h2>互助保障 Mutual aid</h2>"
+            + _html_table(
+                ["项目 Programme", *CLAIMS_HEADERS],
+                [
+                    [f"{c.name_zh} {c.name_en}", *claims_figures(c.totals)]
+                    for c in report.mutual_aid
+                ],
+            )
+            + "".join(f"<p>{html.escape(pool_line(c.pool))}</p>" for c in report.mutual_aid)
+        )
+    if report.emergency_aid:
+        parts.append(
+            "<h2>临时救助 Emergency aid (net of recoveries)</h2>"
+            + _html_table(EMERGENCY_HEADERS, [emergency_row(e) for e in report.emergency_aid])
+        )
+    return "".join(parts)
+
+
+OVERDUE_HEADERS = [
+    "发放编号 Payout",
+    "会员 Member",
+    "项目 Programme",
+    "单位 Unit",
+    "发放日 Paid on",
+    "应核实 Due",
+    "逾期天数 Days",
+    "发放(元) Paid",
+    "已追回(元) Recovered",
+    "期数 Instalments",
+    "未结(元) Outstanding",
+]
+
+
+def overdue_text(found: reporting_pb2.ListOverdueEmergencyAidResponse) -> str:
+    rows = [
+        [
+            o.payout_entry_id[:8],
+            o.member_id,
+            f"{o.program_code} {o.fiscal_year}",
+            o.unit_code or "-",
+            o.effective_date,
+            o.due_date,
+            f"{o.days_overdue:,}",
+            yuan(o.paid_fen),
+            yuan(o.recovered_fen),
+            f"{o.instalments:,}",
+            yuan(o.outstanding_fen),
+        ]
+        for o in found.obligations
+    ]
+    summary = (
+        f"截至 {found.as_of_date} 逾期未核实临时救助 {found.total_count:,} 笔{COMMA}"
+        f"发放{yuan(found.paid_fen)}元{COMMA}已追回{yuan(found.recovered_fen)}元{COMMA}"
+        f"未结{yuan(found.outstanding_fen)}元\n"
+        f"  overdue unverified emergency aid as of {found.as_of_date}: "
+        f"{found.total_count:,}, paid {yuan(found.paid_fen)}, recovered "
+        f"{yuan(found.recovered_fen)}, outstanding {yuan(found.outstanding_fen)} yuan"
+    )
+    if not rows:
+        return summary
+    return f"{summary}\n\n{table(OVERDUE_HEADERS, rows, right=(6, 7, 8, 9, 10))}"

@@ -6,12 +6,19 @@ from the command line (and ``benefits demo``, see benefits_cli.demo).
   form (see benefits_cli.report_formats);
 - ``report program CODE --year Y``, ``report member MEMBER``: one programme's
   totals, a member's statement with running totals;
+- ``report claims CODE --year Y [--period P] [--unit U] [--depth N] [--as-of T]``:
+  a mutual-aid programme's claims by state, paid, average benefit,
+  contributions, loss ratio and pool, per period (and by unit);
+- ``report overdue-aid [--as-of DATE] [--program CODE] [--year Y] [--unit U]``:
+  emergency aid unverified past its due date, with what was paid, recovered
+  and is outstanding;
 - ``audit replay``: the events of a stream, filtered, decoded, with their hashes
   (a table, or JSON lines);
 - ``audit verify``: hash chains, postings, the ledger's store against the stream
   and a rebuild of the projections compared with the live ones, with progress
   on stderr; exit status 1 when anything is found;
-- ``audit rebuild`` (role admin): rebuild the projections from the first event.
+- ``audit rebuild`` (a key with role ADMIN for every unit): rebuild the projections
+  from the first event.
 
 The reporting service's address: ``--reporting`` or BENEFITS_REPORTING_ADDR.
 """
@@ -22,7 +29,7 @@ import datetime as dt
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeVar
 
 import grpc
 from google.protobuf import json_format
@@ -41,7 +48,6 @@ from benefits_platform.protos.benefits.v1 import (
 )
 
 DEFAULT_REPORTING = "127.0.0.1:50053"
-ROLE_HEADER = "x-role"
 CHINA = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
 FORMATS = ("table", "csv", "json", "html", "xlsx")
 REPLAY_NOTE_EVERY = 10_000
@@ -51,7 +57,7 @@ Sub = Callable[[Any, str, Callable[[Cli], int], str], Any]
 
 class ReportingCallError(CallError):
     def hint(self) -> str:
-        if self.unreachable:
+        if self.unreachable and not self.tls_mismatch:
             return (
                 f"no reporting service is listening at {self.address}; start the stack with "
                 "`make up` (or `benefits up`), or point --reporting / BENEFITS_REPORTING_ADDR "
@@ -83,6 +89,18 @@ class ReportingClient(GrpcClient):
     ) -> reporting_pb2.MemberStatement:
         return self._call("GetMemberStatement", request, reporting_pb2.MemberStatement)
 
+    def claims_report(
+        self, request: reporting_pb2.GetClaimsReportRequest
+    ) -> reporting_pb2.ClaimsReport:
+        return self._call("GetClaimsReport", request, reporting_pb2.ClaimsReport)
+
+    def overdue_aid(
+        self, request: reporting_pb2.ListOverdueEmergencyAidRequest
+    ) -> reporting_pb2.ListOverdueEmergencyAidResponse:
+        return self._call(
+            "ListOverdueEmergencyAid", request, reporting_pb2.ListOverdueEmergencyAidResponse
+        )
+
     def stream(self, method: str, request: Message) -> Iterator[Any]:
         """A server-streaming call, without a deadline (it reports progress)."""
         metadata = (("x-request-id", self.new_request_id()), *self.metadata)
@@ -94,8 +112,7 @@ class ReportingClient(GrpcClient):
 
 def reporting_client(cli: Cli) -> ReportingClient:
     a = cli.args
-    metadata = ((ROLE_HEADER, a.role),) if a.role else ()
-    return ReportingClient(a.reporting, a.timeout, a.request_id_prefix, metadata)
+    return ReportingClient(a.reporting, a.timeout, a.request_id_prefix, credentials=cli.credentials)
 
 
 def parse_time(text: str, option: str) -> dt.datetime:
@@ -206,26 +223,38 @@ def cmd_report_program(cli: Cli) -> int:
     return EXIT_OK
 
 
+PageT = TypeVar("PageT", bound=Message)
+
+
+def all_pages(fetch: Callable[[str], PageT], items: str) -> PageT:
+    """Every page of a paged call (``fetch(page token)``), as the last page
+    holding the ``items`` of them all."""
+    found: list[Any] = []
+    token = ""
+    while True:
+        page = fetch(token)
+        found.extend(getattr(page, items))
+        token = str(getattr(page, "next_page_token", ""))
+        if not token:
+            break
+    page.ClearField(items)
+    getattr(page, items).extend(found)
+    return page
+
+
 def cmd_report_member(cli: Cli) -> int:
     a = cli.args
-    lines: list[reporting_pb2.StatementLine] = []
-    token = ""
     with reporting_client(cli) as client:
-        while True:
-            page = client.statement(
+        page = all_pages(
+            lambda token: client.statement(
                 reporting_pb2.GetMemberStatementRequest(
                     member_id=a.member,
                     fiscal_year=a.year or 0,
                     page=common_pb2.PageRequest(page_size=page_size(a.page_size), page_token=token),
                 )
-            )
-            lines.extend(page.lines)
-            token = page.next_page_token
-            if not token:
-                break
-    page.ClearField("lines")
-    page.lines.extend(lines)
-    page.next_page_token = ""
+            ),
+            "lines",
+        )
 
     def text() -> str:
         head = fmt.fields(
@@ -267,6 +296,43 @@ def cmd_report_member(cli: Cli) -> int:
         return f"{head}\n\n{body}"
 
     cli.emit(page, text)
+    return EXIT_OK
+
+
+def cmd_report_claims(cli: Cli) -> int:
+    a = cli.args
+    request = reporting_pb2.GetClaimsReportRequest(
+        program_code=a.code,
+        fiscal_year=a.year,
+        period_id=a.period or "",
+        unit_code=a.unit,
+        unit_depth=a.depth,
+    )
+    if a.as_of:
+        request.as_of.FromDatetime(parse_time(a.as_of, "--as-of"))
+    with reporting_client(cli) as client:
+        found = client.claims_report(request)
+    cli.emit(found, lambda: rf.claims_report_text(found))
+    return EXIT_OK
+
+
+def cmd_report_overdue_aid(cli: Cli) -> int:
+    a = cli.args
+    as_of = a.as_of or dt.datetime.now(CHINA).date().isoformat()
+    with reporting_client(cli) as client:
+        page = all_pages(
+            lambda token: client.overdue_aid(
+                reporting_pb2.ListOverdueEmergencyAidRequest(
+                    as_of_date=as_of,
+                    program_code=a.program or "",
+                    fiscal_year=a.year or 0,
+                    unit_code=a.unit,
+                    page=common_pb2.PageRequest(page_size=page_size(a.page_size), page_token=token),
+                )
+            ),
+            "obligations",
+        )
+    cli.emit(page, lambda: rf.overdue_text(page))
     return EXIT_OK
 
 
@@ -480,6 +546,37 @@ def add_commands(commands: Any, sub: Sub) -> None:
     p.add_argument("--year", type=int, help="only this fiscal year")
     p.add_argument("--page-size", type=int, default=500, help="lines per call (1-500)")
     _reporting_option(p)
+    p = sub(
+        group,
+        "claims",
+        cmd_report_claims,
+        "a mutual-aid programme's claims, contributions, loss ratio and pool",
+    )
+    p.add_argument("code", help="mutual-aid programme code")
+    p.add_argument("--year", type=int, required=True, help="fiscal year")
+    p.add_argument("--period", help="one period of the programme (default: every period)")
+    _scope(p, 0)
+    p.add_argument(
+        "--as-of",
+        metavar="TIME",
+        help="only events recorded up to TIME "
+        "(YYYY-MM-DD: end of that day; date-times without a zone: Beijing time)",
+    )
+    _reporting_option(p)
+    p = sub(
+        group,
+        "overdue-aid",
+        cmd_report_overdue_aid,
+        "emergency aid not verified by its due date, with what is outstanding",
+    )
+    p.add_argument(
+        "--as-of", metavar="DATE", help="overdue on this day, YYYY-MM-DD (default: today)"
+    )
+    p.add_argument("--program", help="only this programme")
+    p.add_argument("--year", type=int, help="only this fiscal year")
+    p.add_argument("--unit", default="", help="unit subtree (the payout's unit; default: all)")
+    p.add_argument("--page-size", type=int, default=500, help="rows per call (1-500)")
+    _reporting_option(p)
 
     audit = commands.add_parser("audit", help="replay the event history, verify the ledger")
     group = audit.add_subparsers(dest="audit_command", required=True, metavar="COMMAND")
@@ -502,7 +599,7 @@ def add_commands(commands: Any, sub: Sub) -> None:
         "--ledger-store",
         metavar="PATH|DSN|none",
         help="the ledger's store to compare with the stream (default: the service's "
-        "configured one; a path or DSN needs --role auditor or admin)",
+        "configured one); verifying needs a key with role AUDITOR or ADMIN for every unit",
     )
     p.add_argument(
         "--skip-projections",
@@ -510,6 +607,8 @@ def add_commands(commands: Any, sub: Sub) -> None:
         help="do not rebuild the projections to compare them",
     )
     _reporting_option(p)
-    p = sub(group, "rebuild", cmd_audit_rebuild, "rebuild the projections (needs --role admin)")
+    p = sub(
+        group, "rebuild", cmd_audit_rebuild, "rebuild the projections (needs ADMIN, every unit)"
+    )
     _reporting_option(p)
     demo.add_command(commands, sub, _reporting_option)

@@ -16,7 +16,10 @@ returns 0. If a child dies on its own, everything is stopped and a non-zero
 status is returned.
 
 Everything persists under the data directory: the services' stores, the
-JetStream store and one log file per process in ``<data dir>/logs``.
+JetStream store and one log file per process in ``<data dir>/logs``. On first
+start it creates development API keys in ``<data dir>/keys`` (one per role, and
+``dev-admin.key`` with every role, which the CLI sends by default when run from
+the project) and prints where they are: no call is served without a key.
 """
 
 from __future__ import annotations
@@ -41,6 +44,8 @@ from typing import IO, Any
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from benefits_cli.client import Credentials
+from benefits_platform.auth import ADMIN, ALL_UNITS, AUDITOR, POSTER, REVIEWER, ROLES, KeysFile
 from benefits_platform.config import DEFAULT_PORTS as _CONFIG_PORTS
 
 SERVICES = ("ledger", "members", "reporting")
@@ -126,6 +131,39 @@ class SignalTrap:
         with contextlib.suppress(BlockingIOError):
             while self._reader.recv(4096):
                 pass
+
+
+DEV_KEY_ROLES = {
+    "all roles": ("dev-admin.key", ROLES),
+    "POSTER": ("poster.key", (POSTER,)),
+    "REVIEWER": ("reviewer.key", (REVIEWER,)),
+    "AUDITOR": ("auditor.key", (AUDITOR,)),
+    "ADMIN": ("admin.key", (ADMIN,)),
+}
+
+
+DEV_KEY_LABEL = "development key"
+
+
+def ensure_dev_keys(keys_file: Path) -> dict[str, Path]:
+    """The development keys beside ``keys_file``: created on the first start
+    (when the keys file holds none yet: it may already map a certificate, from
+    `benefits certs dev`), else the key files found there."""
+    directory = keys_file.parent
+    found = {label: directory / name for label, (name, _roles) in DEV_KEY_ROLES.items()}
+    keys = KeysFile(keys_file, announce=False)
+    if any(entry.label.startswith(DEV_KEY_LABEL) for entry in keys.entries()):
+        return {label: path for label, path in found.items() if path.exists()}
+    created = keys.create_keys(
+        (roles, ALL_UNITS, f"{DEV_KEY_LABEL} ({label})")
+        for label, (_name, roles) in DEV_KEY_ROLES.items()
+    )
+    for (_entry, key), path in zip(created, found.values(), strict=True):
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(key + "\n")
+    Stack._say(f"created development API keys in {directory} (first start)")
+    return found
 
 
 def nats_server_binary() -> Path:
@@ -244,9 +282,37 @@ class Stack:
                     self._service_env(service),
                 )
 
+    # -- keys ---------------------------------------------------------------------------
+
+    @property
+    def keys_file(self) -> Path:
+        """The keys file every service of the stack reads (BENEFITS_API_KEYS_FILE
+        when the caller set one, else <data dir>/keys/api-keys.json)."""
+        given = {**os.environ, **self.extra_env}.get("BENEFITS_API_KEYS_FILE", "").strip()
+        return Path(given) if given else self.data_dir / "keys" / "api-keys.json"
+
+    def prepare_keys(self) -> None:
+        """On first start (no keys file yet), create the development keys: one
+        per role and one with every role (the key the CLI uses by default when
+        run from the project), each in its own file, mode 0600."""
+        self.key_files = ensure_dev_keys(self.keys_file)
+
+    def keys_note(self) -> str:
+        files: dict[str, Path] = getattr(self, "key_files", {})
+        lines = [f"  API keys  {self.keys_file} (hashes; `benefits keys list`)"]
+        for label, path in files.items():
+            lines.append(f"    {label:<9} {path}")
+        if files:
+            lines.append(
+                f"  the CLI sends {files['all roles']} when no key is given (run from the "
+                "project directory; or set BENEFITS_API_KEY_FILE)"
+            )
+        return "\n".join([*lines, ""])
+
     def _service_env(self, service: str) -> dict[str, str]:
         env = dict(os.environ)
         env.update(self.extra_env)
+        env["BENEFITS_API_KEYS_FILE"] = str(self.keys_file)
         upper = service.upper()
         env.update({
             "BENEFITS_DATA_DIR": str(self.data_dir),
@@ -259,7 +325,11 @@ class Stack:
             env["BENEFITS_RELAY"] = "process"
         return env
 
-    def _spawn(self, name: str, command: list[str], env: dict[str, str]) -> Child:
+    def _spawn(
+        self, name: str, command: list[str], env: dict[str, str], **popen: Any
+    ) -> Child:
+        """Start ``command`` as child ``name``; ``popen``: more Popen options
+        (cwd, user, group)."""
         log_path = self.log_dir / f"{name}.log"
         log_file = log_path.open("ab")
         try:
@@ -272,6 +342,7 @@ class Stack:
                 # Its own process group: Ctrl-C in the terminal reaches only this
                 # runner, which then stops the children in order.
                 process_group=0,
+                **popen,
             )
         except OSError as error:
             log_file.close()
@@ -294,8 +365,9 @@ class Stack:
                 )
             self.trap.sleep(0.1)
 
-    def _nats_healthy(self) -> bool:
-        connection = http.client.HTTPConnection(HOST, self.monitor_port, timeout=1.0)
+    def _nats_healthy(self, monitor_port: int | None = None) -> bool:
+        port = self.monitor_port if monitor_port is None else monitor_port
+        connection = http.client.HTTPConnection(HOST, port, timeout=1.0)
         try:
             connection.request("GET", "/healthz")
             return connection.getresponse().status == 200
@@ -304,8 +376,22 @@ class Stack:
         finally:
             connection.close()
 
+    def _probe_channel(self, service: str) -> grpc.Channel:
+        """A channel for health probes: TLS when the services serve TLS (the CA
+        from BENEFITS_TLS_CA_FILE, and the client certificate for mutual TLS)."""
+        env = {**os.environ, **self.extra_env}
+        if not env.get("BENEFITS_TLS_CERT_FILE", "").strip():
+            return grpc.insecure_channel(self.address(service))
+        tls = Credentials.resolve(env=env).tls
+        if tls is None:
+            raise StackError(
+                "the services serve TLS (BENEFITS_TLS_CERT_FILE): set BENEFITS_TLS_CA_FILE to "
+                "the CA that signed their certificate (`benefits certs dev` prints it)"
+            )
+        return grpc.secure_channel(self.address(service), tls.credentials())
+
     def _serving(self, service: str) -> bool:
-        with grpc.insecure_channel(self.address(service)) as channel:
+        with self._probe_channel(service) as channel:
             stub = health_pb2_grpc.HealthStub(channel)
             try:
                 reply = stub.Check(health_pb2.HealthCheckRequest(service=""), timeout=1.0)
@@ -355,7 +441,7 @@ class Stack:
     def stop(self) -> None:
         """Stop the services (newest first), then the relays, so that each publishes
         what its service committed last, then nats-server; SIGKILL after a grace."""
-        nats = [c for c in self.children if c.name == "nats-server"]
+        nats = [c for c in self.children if self.is_infrastructure(c.name)]
         relays = [c for c in self.children if c.name.endswith(RELAY_SUFFIX)]
         services = [c for c in self.children if c not in nats and c not in relays]
         for group in (list(reversed(services)), relays, nats):
@@ -375,6 +461,11 @@ class Stack:
             child.log_file.close()
         if self.children:
             self._say("stopped")
+
+    @staticmethod
+    def is_infrastructure(name: str) -> bool:
+        """Children stopped last, after the services and relays (NATS)."""
+        return name == "nats-server"
 
     @staticmethod
     def _say(message: str) -> None:
@@ -397,13 +488,23 @@ def run_stack(
     the main thread (it installs signal handlers).
     """
     data_dir = Path(os.path.abspath(data_dir))
+    return supervised(
+        lambda trap: Stack(data_dir, nats_port, monitor_port, ports, extra_env, trap)
+    )
+
+
+def supervised(build: Callable[[SignalTrap], Stack]) -> int:
+    """Build a stack, start it, print its banner and supervise it until SIGINT
+    or SIGTERM (0) or until it fails (1); stop it in every case."""
     with SignalTrap() as trap:
         stack: Stack | None = None
         try:
-            stack = Stack(data_dir, nats_port, monitor_port, ports, extra_env, trap)
+            stack = build(trap)
             stack.start()
             if not trap.stop_requested:
+                stack.prepare_keys()
                 print(stack.banner(), flush=True)
+                print(stack.keys_note(), flush=True)
                 stack.supervise()
         except StackError as error:
             print(f"benefits: {error}", file=sys.stderr, flush=True)

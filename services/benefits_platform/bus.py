@@ -3,6 +3,9 @@ with file storage, no expiry and the configured number of replicas."""
 
 from __future__ import annotations
 
+import ssl
+from typing import Any
+
 import nats
 from nats.aio.client import Client
 from nats.js import JetStreamContext
@@ -10,6 +13,7 @@ from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfi
 from nats.js.errors import NotFoundError
 
 from benefits_platform import logs
+from benefits_platform.config import NatsAuth, nats_auth_from_env, nats_servers
 
 log = logs.get("benefits.bus")
 
@@ -39,12 +43,21 @@ async def _log_reconnected() -> None:
     log.info("bus.reconnected")
 
 
-async def connect(url: str, name: str) -> Client:
+async def connect(url: str, name: str, auth: NatsAuth | None = None) -> Client:
+    """A connection to the NATS servers of ``url`` (comma-separated), with the
+    user credentials and TLS CA of ``auth`` (default: from the environment)."""
+    auth = auth if auth is not None else nats_auth_from_env()
+    options: dict[str, Any] = {}
+    if auth.user:
+        options.update(user=auth.user, password=auth.password())
+    if auth.tls_ca_file is not None:
+        options["tls"] = ssl.create_default_context(cafile=str(auth.tls_ca_file))
     return await nats.connect(
+        **options,
         error_cb=_log_error,
         disconnected_cb=_log_disconnected,
         reconnected_cb=_log_reconnected,
-        servers=[u.strip() for u in url.split(",") if u.strip()],
+        servers=nats_servers(url),
         name=name,
         max_reconnect_attempts=-1,
         reconnect_time_wait=0.5,

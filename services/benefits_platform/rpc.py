@@ -1,14 +1,24 @@
 """The one place where domain errors become gRPC status codes, and where each
-RPC binds its request id for logging.
+RPC binds its request id and caller id for logging.
 
 Servicer methods are wrapped with :func:`rpc` (server-streaming ones, async
 generators, with :func:`rpc_stream`); a DomainError becomes its status code with
 the domain's message, anything else becomes INTERNAL with a generic message (the
 details go to the log, not to the caller).
+
+:class:`CallLimits`, a server interceptor every service installs (innermost,
+after authentication), makes two promises for every call: a request that is
+not a valid message of the method's type (garbage bytes, bad UTF-8 in a string)
+is INVALID_ARGUMENT, never UNKNOWN; and a call whose client set no deadline runs
+at most ``unary_seconds`` (a server-streaming call ``stream_seconds``), then
+ends with DEADLINE_EXCEEDED. Oversized messages are refused by gRPC itself
+(RESOURCE_EXHAUSTED; ``grpc_max_message_bytes`` in the service's config).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import functools
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -23,7 +33,10 @@ from benefits_platform.domain_errors import DomainError
 log = logs.get("benefits.rpc")
 
 REQUEST_ID_HEADER = "x-request-id"
-ACTOR_HEADER = "x-actor"
+# Status details longer than this are cut (a message may quote a caller's value).
+MAX_DETAILS = 1000
+DEFAULT_UNARY_SECONDS = 60.0
+DEFAULT_STREAM_SECONDS = 3600.0
 
 Req = TypeVar("Req")
 Resp = TypeVar("Resp")
@@ -45,17 +58,25 @@ def metadata_value(context: grpc.aio.ServicerContext, key: str) -> str:
 
 
 def _bind(name: str, context: grpc.aio.ServicerContext) -> None:
+    # The caller itself is bound by authentication (benefits_platform.auth),
+    # before the call reaches here; no metadata entry can set it.
     request_id = metadata_value(context, REQUEST_ID_HEADER) or uuid.uuid4().hex
-    structlog.contextvars.bind_contextvars(rpc=name, request_id=request_id)
-    actor = metadata_value(context, ACTOR_HEADER)
-    identity.bind(identity.Caller(id=actor) if actor else identity.Caller())
+    structlog.contextvars.bind_contextvars(
+        rpc=name, request_id=request_id, caller=identity.current().id
+    )
+
+
+def details(message: str) -> str:
+    """A status message, cut to MAX_DETAILS characters."""
+    return message if len(message) <= MAX_DETAILS else message[: MAX_DETAILS - 1] + "…"
 
 
 async def _abort(context: grpc.aio.ServicerContext, error: Exception) -> None:
     """Abort the call for ``error`` (always raises)."""
     if isinstance(error, DomainError):
-        log.info("rpc.refused", status=error.status, reason=error.message)
-        await context.abort(status_code(error), error.message)
+        message = details(error.message)
+        log.info("rpc.refused", status=error.status, reason=message)
+        await context.abort(status_code(error), message)
     log.error("rpc.failed", exc_info=error)
     await context.abort(grpc.StatusCode.INTERNAL, "internal error; see server log")
 
@@ -75,7 +96,7 @@ def rpc(method: Handler[Req, Resp]) -> Handler[Req, Resp]:
             await _abort(context, error)
             raise  # abort raises; this line is for type checkers
         finally:
-            structlog.contextvars.unbind_contextvars("rpc", "request_id")
+            structlog.contextvars.unbind_contextvars("rpc", "request_id", "caller")
 
     return wrapper
 
@@ -98,6 +119,113 @@ def rpc_stream(method: StreamHandler[Req, Resp]) -> StreamHandler[Req, Resp]:
             await _abort(context, error)
             raise
         finally:
-            structlog.contextvars.unbind_contextvars("rpc", "request_id")
+            structlog.contextvars.unbind_contextvars("rpc", "request_id", "caller")
 
     return wrapper
+
+
+class Malformed:
+    """What a request that does not parse is handed on as (see :class:`CallLimits`)."""
+
+    __slots__ = ("reason", "type_name")
+
+    def __init__(self, type_name: str, reason: str) -> None:
+        self.type_name = type_name
+        self.reason = reason
+
+
+def _tolerant(deserializer: Callable[[bytes], Any] | None) -> Callable[[bytes], Any] | None:
+    if deserializer is None:
+        return None
+    parse = deserializer
+    type_name = getattr(getattr(parse, "__self__", None), "__name__", "request")
+
+    def tolerant(raw: bytes) -> Any:
+        try:
+            return parse(raw)
+        except Exception as error:
+            return Malformed(type_name, str(error).rpartition(": ")[2][:200])
+
+    return tolerant
+
+
+async def _refuse_malformed(request: Any, context: grpc.aio.ServicerContext) -> None:
+    if isinstance(request, Malformed):
+        log.info("rpc.malformed", type=request.type_name, reason=request.reason)
+        await context.abort(
+            grpc.StatusCode.INVALID_ARGUMENT,
+            f"request: not a valid {request.type_name} message ({request.reason})",
+        )
+
+
+async def _deadline_exceeded(context: grpc.aio.ServicerContext, seconds: float) -> None:
+    log.warning("rpc.deadline_exceeded", seconds=seconds)
+    await context.abort(
+        grpc.StatusCode.DEADLINE_EXCEEDED,
+        f"the call ran longer than the server's limit of {seconds:g} s for calls without a "
+        "deadline; set a deadline, or retry (with the same request id)",
+    )
+
+
+@contextlib.asynccontextmanager
+async def _ceiling(context: grpc.aio.ServicerContext, seconds: float) -> AsyncIterator[None]:
+    """Cut what runs inside at ``seconds`` with DEADLINE_EXCEEDED, when the
+    client set no deadline (gRPC itself enforces a client's)."""
+    limit = seconds if context.time_remaining() is None else None
+    timer = asyncio.timeout(limit)
+    try:
+        async with timer:
+            yield
+    except TimeoutError:
+        if limit is None or not timer.expired():
+            raise
+        await _deadline_exceeded(context, limit)
+
+
+class CallLimits(grpc.aio.ServerInterceptor):  # type: ignore[misc]
+    """Malformed requests -> INVALID_ARGUMENT; a ceiling on calls without a deadline."""
+
+    def __init__(
+        self,
+        unary_seconds: float = DEFAULT_UNARY_SECONDS,
+        stream_seconds: float = DEFAULT_STREAM_SECONDS,
+    ) -> None:
+        self.unary_seconds = unary_seconds
+        self.stream_seconds = stream_seconds
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        handler = await continuation(call_details)
+        if handler is None or handler.request_streaming:
+            return handler
+        options = {
+            "request_deserializer": _tolerant(handler.request_deserializer),
+            "response_serializer": handler.response_serializer,
+        }
+        if handler.unary_unary is not None:
+            inner = handler.unary_unary
+            unary_seconds = self.unary_seconds
+
+            async def unary_unary(request: Any, context: grpc.aio.ServicerContext) -> Any:
+                await _refuse_malformed(request, context)
+                async with _ceiling(context, unary_seconds):
+                    return await inner(request, context)
+
+            return grpc.unary_unary_rpc_method_handler(unary_unary, **options)
+        inner_stream = handler.unary_stream
+        stream_seconds = self.stream_seconds
+
+        async def unary_stream(request: Any, context: grpc.aio.ServicerContext) -> Any:
+            await _refuse_malformed(request, context)
+            async with _ceiling(context, stream_seconds):
+                result = inner_stream(request, context)
+                if hasattr(result, "__aiter__"):
+                    async for item in result:
+                        yield item
+                else:
+                    await result
+
+        return grpc.unary_stream_rpc_method_handler(unary_stream, **options)

@@ -26,8 +26,13 @@ from nats.js import JetStreamContext
 
 from benefits_platform import bus, logs
 from benefits_platform.aio import in_thread
+from benefits_platform.auth.interceptor import Authenticator
+from benefits_platform.auth.keys import KeysFile
+from benefits_platform.auth.policy import Policy
+from benefits_platform.auth.tls import ServerTls
 from benefits_platform.config import ServiceConfig
 from benefits_platform.relay import Codec, OutboxRelay, relay_database
+from benefits_platform.rpc import CallLimits
 from benefits_platform.sqlstore import Database, RelayCheckpoints
 
 log = logs.get("benefits.server")
@@ -39,11 +44,24 @@ NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
 class GrpcHost:
     """A grpc.aio server with health and reflection, bound but not started."""
 
-    def __init__(self, config: ServiceConfig, service_names: Iterable[str]) -> None:
+    def __init__(
+        self,
+        config: ServiceConfig,
+        service_names: Iterable[str],
+        policies: Iterable[Policy] = (),
+    ) -> None:
         limit = config.grpc_max_message_bytes
         self.config = config
         self.service_names = list(service_names)
+        # Every call but health is authenticated and checked against the
+        # services' policies (a method without one is refused).
+        self.keys = KeysFile(config.keys_file)
         self.server = grpc.aio.server(
+            interceptors=[
+                Authenticator(self.keys, policies),
+                # Innermost: malformed requests and the ceiling on calls without a deadline.
+                CallLimits(config.call_deadline_seconds, config.stream_deadline_seconds),
+            ],
             options=[
                 ("grpc.max_receive_message_length", limit),
                 ("grpc.max_send_message_length", limit),
@@ -60,7 +78,12 @@ class GrpcHost:
             ],
             self.server,
         )
-        self.port = self.server.add_insecure_port(config.address)
+        tls = server_tls(config)
+        if tls is None:
+            self.port = self.server.add_insecure_port(config.address)
+        else:
+            self.port = self.server.add_secure_port(config.address, tls.credentials())
+        self.tls = tls is not None
         if self.port == 0:
             raise OSError(f"cannot listen on {config.address}")
 
@@ -80,6 +103,17 @@ class GrpcHost:
     async def stop(self, grace: float | None = None) -> None:
         await self.health.enter_graceful_shutdown()
         await self.server.stop(self.config.shutdown_grace_seconds if grace is None else grace)
+
+
+def server_tls(config: ServiceConfig) -> ServerTls | None:
+    """The port's TLS settings (None: plaintext, for a loopback development stack)."""
+    if config.tls_cert_file is None or config.tls_key_file is None:
+        if config.tls_client_ca_file is not None:
+            raise ValueError(
+                "BENEFITS_TLS_CLIENT_CA_FILE needs BENEFITS_TLS_CERT_FILE and BENEFITS_TLS_KEY_FILE"
+            )
+        return None
+    return ServerTls(config.tls_cert_file, config.tls_key_file, config.tls_client_ca_file)
 
 
 class Service(Protocol):
@@ -152,9 +186,10 @@ class StoreAndBusServer(Generic[App]):
         open_app: Callable[[], App],
         service_names: Iterable[str] = (),
         codec: Codec | None = None,
+        policies: Iterable[Policy] = (),
     ) -> None:
         self.config = config
-        self.host = GrpcHost(config, service_names)
+        self.host = GrpcHost(config, service_names, policies)
         self.app: App | None = None
         self.nc: Client | None = None
         self.js: JetStreamContext | None = None
@@ -197,7 +232,7 @@ class StoreAndBusServer(Generic[App]):
         log.info("service.store_open", service=self.name)
         while self.js is None:
             try:
-                self.nc = await bus.connect(self.config.nats_url, self.name)
+                self.nc = await bus.connect(self.config.nats_url, self.name, self.config.nats)
                 js = self.nc.jetstream()
                 if self._codec is not None:
                     await bus.ensure_stream(js, self.name, self.config.stream_replicas)

@@ -23,14 +23,8 @@ class Database:
         self.is_postgres = store.is_postgres
         self._lock = threading.RLock()
         if store.is_postgres:
-            import psycopg
-
-            self._pg = psycopg.connect(store.postgres_dsn, autocommit=False)
-            if store.postgres_schema:
-                with self._pg.cursor() as cur:
-                    cur.execute(f'CREATE SCHEMA IF NOT EXISTS "{store.postgres_schema}"')
-                    cur.execute(f'SET search_path TO "{store.postgres_schema}"')
-                self._pg.commit()
+            self._store = store
+            self._pg = self._connect()
         else:
             sqlite_path.parent.mkdir(parents=True, exist_ok=True)
             self._sqlite = sqlite3.connect(
@@ -38,6 +32,17 @@ class Database:
             )
             self._sqlite.execute(f"PRAGMA journal_mode={'MEMORY' if scratch else 'WAL'}")
             self._sqlite.execute(f"PRAGMA synchronous={'OFF' if scratch else 'FULL'}")
+
+    def _connect(self) -> Any:
+        import psycopg
+
+        conn = psycopg.connect(self._store.postgres_dsn, autocommit=False)
+        if self._store.postgres_schema:
+            with conn.cursor() as cur:
+                cur.execute(f'CREATE SCHEMA IF NOT EXISTS "{self._store.postgres_schema}"')
+                cur.execute(f'SET search_path TO "{self._store.postgres_schema}"')
+            conn.commit()
+        return conn
 
     def _sql(self, statement: str) -> str:
         return statement.replace("?", "%s") if self.is_postgres else statement
@@ -47,6 +52,11 @@ class Database:
         """One transaction: everything inside commits together or not at all."""
         with self._lock:
             if self.is_postgres:
+                if self._pg.closed or self._pg.broken:
+                    # The server restarted or the connection dropped: the failed
+                    # transaction was reported to its caller; this one reconnects.
+                    self._pg.close()
+                    self._pg = self._connect()
                 with self._pg.transaction(), self._pg.cursor() as cur:
                     yield Cursor(self, cur)
             else:
@@ -107,6 +117,10 @@ class RelayCheckpoints:
         self.db = db
         blob = "BYTEA" if db.is_postgres else "BLOB"
         with db.transaction() as cur:
+            if db.is_postgres:
+                # Relays of several services on one database start together: two
+                # CREATE TABLE IF NOT EXISTS at once collide in the catalog.
+                cur.execute("SELECT pg_advisory_xact_lock(hashtext('benefits:relay_checkpoints'))")
             cur.execute(
                 "CREATE TABLE IF NOT EXISTS relay_checkpoints ("
                 " source TEXT PRIMARY KEY, position BIGINT NOT NULL,"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -30,8 +30,22 @@ from benefits_platform.domain_errors import (
     Unavailable,
 )
 from benefits_platform.eventstore import catch_up
+from benefits_platform.shared_store import (
+    SharedPostgresRecorder,
+    WriteLockTimeout,
+    shared_store_env,
+)
+from ledger.claims_service import (
+    CLAIM_COMMANDS,
+    ClaimCommand,
+    ClaimOutcome,
+    ClaimsService,
+    entry_ids,
+)
+from ledger.domain import claims as C
 from ledger.domain import entries as E
 from ledger.domain.book import Draft, LedgerBook, check_replay
+from ledger.domain.claim_commands import RecordContributionBatch
 from ledger.domain.commands import (
     MAX_BATCH,
     CloseProgram,
@@ -39,12 +53,16 @@ from ledger.domain.commands import (
     PostPayout,
     ReversePayout,
 )
+from ledger.domain.emergency import EmergencyObligation
 from ledger.domain.members_view import MembersView
 from ledger.domain.programme import Programme, programme_id
+from ledger.results import MemberAccountView as MemberAccountView
+from ledger.results import ProgrammeView as ProgrammeView
+from ledger.results import Recorded as Recorded
 
 log = logs.get("ledger.application")
 
-Entry = E.Payout | E.Reversal
+Entry = E.Entry
 
 
 @dataclass(frozen=True)
@@ -65,42 +83,25 @@ class PostPayoutBatch:
                 raise BatchRowError(index, error) from None
 
 
-Command = OpenProgram | CloseProgram | PostPayout | PostPayoutBatch | ReversePayout
+Command = OpenProgram | CloseProgram | PostPayout | PostPayoutBatch | ReversePayout | ClaimCommand
+
+Result = Recorded | list[Recorded] | ProgrammeView | ClaimOutcome | DomainError
 
 
-@dataclass(frozen=True)
-class Recorded:
-    """An entry as the caller sees it: replayed when an earlier call recorded it."""
-
-    entry: Entry
-    replayed: bool
-
-
-@dataclass(frozen=True)
-class ProgrammeView:
-    programme: Programme
-    committed_fen: int
-    payout_count: int
-    reversal_count: int
-
-    @property
-    def remaining_fen(self) -> int:
-        return self.programme.budget_fen - self.committed_fen
-
-
-@dataclass(frozen=True)
-class MemberAccountView:
-    member_id: str
-    receipts: list[tuple[Programme, tuple[int, int, int]]]
-    stored_value_balance_fen: int
-    entry_count: int
-
-
-Result = Recorded | list[Recorded] | ProgrammeView | DomainError
+CLAIM_LOG_NAMES = {
+    "ClaimFiled": "claim.filed",
+    "ClaimReviewStarted": "claim.review_started",
+    "ClaimApproved": "claim.approved",
+    "ClaimRejected": "claim.rejected",
+    "ClaimWithdrawn": "claim.withdrawn",
+    "ClaimPaid": "claim.paid",
+}
 
 
 def rows_of(command: Command) -> int:
-    return len(command.rows) if isinstance(command, PostPayoutBatch) else 1
+    if isinstance(command, PostPayoutBatch | RecordContributionBatch):
+        return len(command.rows)
+    return 1
 
 
 def is_exclusive(command: Command) -> bool:
@@ -108,13 +109,24 @@ def is_exclusive(command: Command) -> bool:
     return isinstance(command, OpenProgram | CloseProgram)
 
 
-class LedgerApplication(Application[UUID]):
+class LedgerApplication(ClaimsService, Application[UUID]):
     name = "ledger"
 
+    # On a PostgreSQL store shared with other instances: how long a group waits
+    # for the store's write lock, and how long a holder's transaction may sit
+    # idle (a paused process) before PostgreSQL cuts it off and frees the lock.
+    write_lock_seconds = 10.0
+    write_hold_seconds = 5.0
+
     def __init__(self, env: dict[str, str] | None = None) -> None:
-        super().__init__(env)
+        super().__init__(shared_store_env(env))
         self.book = LedgerBook()
         self.members = MembersView()
+        # PostgreSQL: several instances may share the store; each group is then
+        # validated and written under the store's write lock (see execute()).
+        self.shared_store: SharedPostgresRecorder | None = (
+            self.recorder if isinstance(self.recorder, SharedPostgresRecorder) else None
+        )
         self.catch_up()
 
     # -- the book -------------------------------------------------------------------
@@ -146,7 +158,7 @@ class LedgerApplication(Application[UUID]):
             found: Any = self.repository.get(entry_id)
         except AggregateNotFoundError:
             raise NotFound(f"entry_id: no entry {entry_id}") from None
-        if not isinstance(found, E.Payout | E.Reversal):
+        if not isinstance(found, E.ENTRY_TYPES):
             raise NotFound(f"entry_id: no entry {entry_id}")
         return found
 
@@ -174,18 +186,51 @@ class LedgerApplication(Application[UUID]):
         Each command succeeds or fails on its own. If the store refuses the
         group because a request id was recorded meanwhile (an IntegrityError),
         the group is run again knowing which ids exist.
+
+        On a shared PostgreSQL store the group runs under the store's write
+        lock: taken first (waiting at most ``write_lock_seconds``, else
+        UNAVAILABLE), then the book catches up with whatever other instances
+        recorded, then the group is validated and written, and the commit
+        releases the lock (benefits_platform.shared_store).
         """
-        try:
-            return self._execute(commands, known=None)
-        except IntegrityError:
-            known = self._existing(commands)
+        with self._write_lock():
             try:
-                return self._execute(commands, known=known)
-            except IntegrityError as error:
-                log.warning("ledger.group_conflict", commands=len(commands))
-                raise Unavailable(
-                    "the ledger was changed concurrently; retry with the same request id"
-                ) from error
+                return self._execute(commands, known=None)
+            except IntegrityError:
+                known = self._existing(commands)
+                try:
+                    return self._execute(commands, known=known)
+                except IntegrityError as error:
+                    log.warning("ledger.group_conflict", commands=len(commands))
+                    raise Unavailable(
+                        "the ledger was changed concurrently; retry with the same request id"
+                    ) from error
+
+    @contextlib.contextmanager
+    def _write_lock(self) -> Iterator[None]:
+        """Nothing on a store of its own; the shared store's write lock, with the
+        book caught up, on PostgreSQL."""
+        if self.shared_store is None:
+            yield
+            return
+        try:
+            with self.shared_store.exclusive(
+                self.write_lock_seconds, self.write_hold_seconds
+            ) as head:
+                if head > self.book.position:  # another instance recorded more
+                    self.catch_up()
+                yield
+        except WriteLockTimeout as error:
+            log.warning("ledger.write_lock_timeout", seconds=self.write_lock_seconds)
+            raise Unavailable(
+                "another ledger instance holds the store's write lock; "
+                "retry with the same request id"
+            ) from error
+        except PersistenceError as error:  # taking the lock or catching up
+            log.warning("ledger.store_unavailable", error=type(error).__name__)
+            raise Unavailable(
+                "the event store is unavailable; retry with the same request id"
+            ) from error
 
     def _execute(self, commands: Sequence[Command], known: set[UUID] | None) -> list[Result]:
         draft = self.book.draft()
@@ -196,15 +241,16 @@ class LedgerApplication(Application[UUID]):
                 results.append(self._handle(command, draft, known, to_save))
             except DomainError as error:
                 results.append(error)
-        to_save.extend(draft.entries)
-        if not to_save:
+        # Programme commands run alone; the draft holds every other event in
+        # the order the commands made them.
+        events = [event for aggregate in to_save for event in aggregate.collect_events()]
+        events.extend(draft.events)
+        if not events:
             return results
         try:
             # The event store directly: Application.save() adds snapshotting and
             # notification hooks this application does not use, at a cost per event.
-            recordings = self.events.put(
-                [event for aggregate in to_save for event in aggregate.collect_events()]
-            )
+            recordings = self.events.put(events)
         except IntegrityError:
             raise
         except PersistenceError as error:
@@ -218,7 +264,7 @@ class LedgerApplication(Application[UUID]):
         for aggregate in to_save:
             if isinstance(aggregate, Programme):
                 self.book.programmes[aggregate.id] = aggregate
-        self._log_recorded(to_save)
+        self._log_recorded(events)
         if recordings:
             first = recordings[0].notification.id
             if first != self.book.position + 1:
@@ -227,34 +273,66 @@ class LedgerApplication(Application[UUID]):
         return results
 
     @staticmethod
-    def _log_recorded(saved: list[Any]) -> None:
-        if len(saved) > 20:
-            log.info("entries.recorded", count=len(saved))
+    def _log_recorded(events: list[Any]) -> None:
+        """One line per recorded event (ids, codes and amounts only: never
+        personal data), or a count for a large group."""
+        if len(events) > 20:
+            log.info("entries.recorded", count=len(events))
             return
-        for aggregate in saved:
-            if isinstance(aggregate, E.Payout):
+        for event in events:
+            entry_id = str(event.originator_id)
+            if isinstance(event, E.Payout.PayoutPosted):
                 log.info(
                     "payout.posted",
-                    entry_id=str(aggregate.id),
-                    request_id=aggregate.request_id,
-                    program=aggregate.program_code,
-                    amount_fen=aggregate.amount_fen,
+                    entry_id=entry_id,
+                    request_id=event.request_id,
+                    program=event.program_code,
+                    amount_fen=event.amount_fen,
                 )
-            elif isinstance(aggregate, E.Reversal):
+            elif isinstance(event, E.Reversal.PayoutReversed):
                 log.info(
                     "payout.reversed",
-                    entry_id=str(aggregate.id),
-                    request_id=aggregate.request_id,
-                    reverses=aggregate.reverses_entry_id,
-                    reason=aggregate.reason,
+                    entry_id=entry_id,
+                    request_id=event.request_id,
+                    reverses=event.reverses_entry_id,
+                    reason=event.reason,
                 )
-            elif isinstance(aggregate, Programme):
+            elif isinstance(event, Programme.ProgramOpened | Programme.ProgramClosed):
                 log.info(
                     "programme.changed",
-                    program=aggregate.code,
-                    fiscal_year=aggregate.fiscal_year,
-                    closed=aggregate.closed,
+                    program=event.code,
+                    fiscal_year=event.fiscal_year,
+                    closed=isinstance(event, Programme.ProgramClosed),
                 )
+            elif isinstance(event, E.Contribution.ContributionRecorded):
+                log.info(
+                    "contribution.recorded",
+                    entry_id=entry_id,
+                    request_id=event.request_id,
+                    program=event.program_code,
+                    period=event.period_id,
+                    amount_fen=event.amount_fen,
+                )
+            elif isinstance(event, E.Recovery.PaymentRecovered):
+                log.info(
+                    "payment.recovered",
+                    entry_id=entry_id,
+                    request_id=event.request_id,
+                    recovers=event.recovers_entry_id,
+                    amount_fen=event.amount_fen,
+                    instalment=event.instalment,
+                )
+            elif isinstance(event, C.CLAIM_EVENTS):
+                log.info(
+                    CLAIM_LOG_NAMES[type(event).__name__],
+                    claim_id=entry_id,
+                    request_id=event.request_id,
+                    program=event.program_code,
+                )
+            elif isinstance(event, EmergencyObligation.EmergencyAidObligationCreated):
+                log.info("emergency_aid.owed", payout=event.payout_entry_id, due=event.due_date)
+            elif isinstance(event, EmergencyObligation.EmergencyAidVerified):
+                log.info("emergency_aid.verified", payout=event.payout_entry_id)
 
     def _handle(
         self, command: Command, draft: Draft, known: set[UUID] | None, to_save: list[Any]
@@ -277,6 +355,8 @@ class LedgerApplication(Application[UUID]):
             return self._open(command, to_save)
         if isinstance(command, CloseProgram):
             return self._close(command, to_save)
+        if isinstance(command, CLAIM_COMMANDS):
+            return self._handle_claims(command, draft, known)
         raise TypeError(f"unknown command {type(command).__name__}")
 
     def _replay_of(
@@ -294,43 +374,22 @@ class LedgerApplication(Application[UUID]):
             found: Any = self.repository.get(entry_id)
         except AggregateNotFoundError:
             return None
-        return found if isinstance(found, E.Payout | E.Reversal) else None
+        return found if isinstance(found, E.ENTRY_TYPES) else None
 
     def _post(self, cmd: PostPayout, draft: Draft, known: set[UUID] | None) -> Recorded:
-        entry_id = E.entry_id_for(cmd.request_id)
-        existing = self._replay_of(entry_id, draft, known, check=False)
-        if existing is None:
-            record = self.members.record(cmd.member_id)
-            member = record.state_on(cmd.effective_date) if record else None
-            try:
-                return Recorded(
-                    draft.post_payout(cmd, member, self.members.position), replayed=False
-                )
-            except DomainError:
-                # A retry of a payout that used the last of a budget or cap must
-                # replay, not be refused: look for it before refusing.
-                existing = self._replay_of(entry_id, draft, known, check=True)
-                if existing is None:
-                    raise
-        check_replay(existing, cmd.digest(), cmd.request_id)
-        return Recorded(existing, replayed=True)
+        def attempt() -> Entry:
+            member = self._member_on(cmd.member_id, cmd.effective_date)
+            return draft.post_payout(cmd, member, self.members.position)
+
+        return self._entry_command(cmd.request_id, cmd.digest(), draft, known, attempt)
 
     def _reverse(self, cmd: ReversePayout, draft: Draft, known: set[UUID] | None) -> Recorded:
-        entry_id = E.entry_id_for(cmd.request_id)
-        existing = self._replay_of(entry_id, draft, known, check=False)
-        if existing is None:
+        def attempt() -> Entry:
             target = cmd.parsed_entry_id
-            original = draft.pending_entry(target)
-            try:
-                if original is None:
-                    original = self.entry(target)
-                return Recorded(draft.reverse_payout(cmd, original), replayed=False)
-            except DomainError:
-                existing = self._replay_of(entry_id, draft, known, check=True)
-                if existing is None:
-                    raise
-        check_replay(existing, cmd.digest(), cmd.request_id)
-        return Recorded(existing, replayed=True)
+            original = draft.pending_entry(target) or self.entry(target)
+            return draft.reverse_payout(cmd, original)
+
+        return self._entry_command(cmd.request_id, cmd.digest(), draft, known, attempt)
 
     def _open(self, cmd: OpenProgram, to_save: list[Any]) -> ProgrammeView:
         pid = programme_id(cmd.code, cmd.fiscal_year)
@@ -352,13 +411,19 @@ class LedgerApplication(Application[UUID]):
             request_id=cmd.request_id,
             body_digest=cmd.digest(),
             tier_standards=dict(cmd.tier_standards),
+            actor=cmd.actor,
+            mutual_aid=mutual_aid.state() if (mutual_aid := cmd.resolved_mutual_aid()) else {},
+            emergency=(
+                {"verify_within_days": cmd.verify_within_days} if cmd.verify_within_days else {}
+            ),
+            secondary_aid_of=cmd.secondary_aid_of,
         )
         to_save.append(programme)
         return ProgrammeView(programme, 0, 0, 0)
 
     def _close(self, cmd: CloseProgram, to_save: list[Any]) -> ProgrammeView:
         programme = copy.deepcopy(self.book.programme(cmd.code, cmd.fiscal_year))
-        programme.close(cmd.reason)
+        programme.close(cmd.reason, cmd.actor)
         to_save.append(programme)
         return self._view(programme)
 
@@ -369,6 +434,8 @@ class LedgerApplication(Application[UUID]):
                 ids.append(E.entry_id_for(command.request_id))
             elif isinstance(command, PostPayoutBatch):
                 ids.extend(E.entry_id_for(row.request_id) for row in command.rows)
+            elif isinstance(command, CLAIM_COMMANDS):
+                ids.extend(entry_ids(command))
         found = set()
         for entry_id in ids:
             if self.recorder.select_events(entry_id, limit=1):
@@ -379,6 +446,8 @@ class LedgerApplication(Application[UUID]):
 class CommandWriter:
     """The single writer: queues commands from concurrent RPCs and executes
     whatever has queued up as one group, in a worker thread."""
+
+    refresh_seconds = 0.1
 
     def __init__(self, app: LedgerApplication, max_group_rows: int = 2000) -> None:
         self.app = app
@@ -406,6 +475,24 @@ class CommandWriter:
             raise result
         return result
 
+    async def _take(self) -> tuple[Command, asyncio.Future[Result]]:
+        """The next queued command. On a store shared with other instances, the
+        book catches up whenever nothing came for ``refresh_seconds``, so that
+        what this instance serves from its book (GetProgram, GetMemberAccount...)
+        trails the other instances' commits by about that much at most; a group
+        always catches up first, under the write lock."""
+        if self.app.shared_store is None:
+            return await self.queue.get()
+        while True:
+            try:
+                return await asyncio.wait_for(self.queue.get(), self.refresh_seconds)
+            except TimeoutError:
+                pass
+            try:
+                await in_thread(self.app.catch_up)
+            except Exception as error:
+                log.warning("ledger.catch_up_failed", error=type(error).__name__)
+
     def _next_group(
         self, first: tuple[Command, asyncio.Future[Result]]
     ) -> list[tuple[Command, asyncio.Future[Result]]]:
@@ -427,7 +514,7 @@ class CommandWriter:
             if self._held is not None:
                 first, self._held = self._held, None
             else:
-                first = await self.queue.get()
+                first = await self._take()
             group = self._next_group(first)
             live = [(c, f) for c, f in group if not f.cancelled()]
             if not live:

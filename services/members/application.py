@@ -11,8 +11,16 @@ store's one writer.
 
 Each command returns the new state and the notification id (log position) of
 its event; a replayed registration or enrolment returns the position of the
-original event. :class:`OneAtATime` runs the application's methods one at a
-time in a worker thread: throughput is not the concern here, correctness is.
+original event.
+
+Personal data is sealed under per-member keys (:class:`PersonalDataKeys`, the
+key table of members.adapters.keys): enrolment makes the member's key (with
+the digest of the number) before the event is recorded; forgetting records
+MemberPersonalDataForgotten, then deletes the key. A key whose deletion was
+interrupted is deleted at the next start.
+
+:class:`OneAtATime` runs the application's methods one at a time in a worker
+thread: throughput is not the concern here, correctness is.
 """
 
 from __future__ import annotations
@@ -21,13 +29,13 @@ import asyncio
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, PersistenceError
 
-from benefits_platform import logs
+from benefits_platform import identity, logs
 from benefits_platform.aio import in_thread
 from benefits_platform.domain_errors import AlreadyExists, NotFound, Unavailable
 from benefits_platform.eventstore import catch_up
@@ -51,7 +59,20 @@ LOG_NAMES: dict[type, str] = {
     Member.HardshipTierChanged: "hardship.tier_changed",
     Member.HardshipReviewRecorded: "hardship.reviewed",
     Member.HardshipFileClosed: "hardship.closed",
+    Member.MemberPersonalDataForgotten: "member.personal_data_forgotten",
 }
+
+
+class PersonalDataKeys(PersonalData, Protocol):
+    """The domain's cipher, plus the per-member keys it is made of."""
+
+    def create_key(self, member_id: str, national_id_digest: str, now: str) -> None: ...
+
+    def forget(self, member_ids: list[str]) -> int: ...
+
+    def known_digests(self) -> dict[str, str]: ...
+
+    def close(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -71,6 +92,7 @@ class MemberView:
     national_id: str
     unit_path: tuple[str, ...]
     position: int
+    personal_data_erased: bool = False
 
 
 @dataclass(frozen=True)
@@ -85,7 +107,7 @@ class MembersApplication(Application[UUID]):
 
     def __init__(
         self,
-        personal: PersonalData,
+        personal: PersonalDataKeys,
         env: dict[str, str] | None = None,
         today: Callable[[], dt.date] = dt.date.today,
     ) -> None:
@@ -94,6 +116,24 @@ class MembersApplication(Application[UUID]):
         self.today = today
         self.registry = Registry()
         self.catch_up()
+        self._load_people()
+
+    def _load_people(self) -> None:
+        """Add the digests kept with the members' keys to the registry, and
+        delete the keys of forgotten members that are still there."""
+        digests = self.personal.known_digests()
+        for member_id, digest in digests.items():
+            self.registry.add_person(digest, member_id)
+        stale = [m for m in self.registry.forgotten if m in digests]
+        if stale:
+            self.personal.forget(stale)
+            log.warning("members.forgotten_keys_deleted", members=len(stale))
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self.personal.close()
 
     # -- the registry ---------------------------------------------------------------
 
@@ -119,9 +159,11 @@ class MembersApplication(Application[UUID]):
             position = recording.notification.id
             self.registry.apply(event, position)
             if isinstance(event, Unit.UnitRegistered):
-                subject = {"unit": event.code, "level": event.level}
+                subject = {"unit": event.code, "unit_level": event.level}
             else:
-                subject = {"member_id": event.member_id, "effective_date": event.effective_date}
+                subject = {"member_id": event.member_id}
+                if hasattr(event, "effective_date"):
+                    subject["effective_date"] = event.effective_date
             log.info(LOG_NAMES.get(type(event), "members.recorded"), position=position, **subject)
         return recordings[-1].notification.id
 
@@ -140,6 +182,7 @@ class MembersApplication(Application[UUID]):
             name_en=cmd.name_en,
             level=cmd.level,
             parent_code=cmd.parent_code,
+            actor=actor(),
         )
         position = self._save(unit)
         return UnitChange(tree.get(cmd.code), position, replayed=False)
@@ -169,9 +212,10 @@ class MembersApplication(Application[UUID]):
         return MemberView(
             state=state,
             name=member.name(self.personal),
-            national_id=number if reveal else mask_national_id(number),
+            national_id=number if reveal or not number else mask_national_id(number),
             unit_path=unit_path,
             position=self.registry.position_of(member.member_id, state.changes),
+            personal_data_erased=member.personal_data_forgotten,
         )
 
     def member(self, member_id: str, as_of: str = "", reveal: bool = False) -> MemberView:
@@ -211,18 +255,27 @@ class MembersApplication(Application[UUID]):
                 join_date=cmd.join_date,
                 personal=self.personal,
             ):
+                if member.personal_data_forgotten:
+                    raise AlreadyExists(
+                        f"member_id: member {cmd.member_id}'s personal data was erased; a "
+                        "member id is never reused: enrol the person under a new member id"
+                    )
                 raise AlreadyExists(
                     f"member_id: member {cmd.member_id} is already enrolled with a different "
                     "body; use a new member id for another person"
                 )
             original = self.registry.positions[cmd.member_id][0]
             return self._changed(member, member.join_date, original, replayed=True)
-        enrolled_as = self.registry.people.get(self.personal.digest(cmd.national_id))
+        digest = self.personal.digest(cmd.national_id)
+        enrolled_as = self.registry.people.get(digest)
         if enrolled_as is not None:
             raise AlreadyExists(
                 f"national_id: this person is already enrolled as member {enrolled_as}; one "
                 "person has one membership (reinstate or transfer that member instead)"
             )
+        # The key (with the digest) is stored before the event that needs it; a
+        # key left by an enrolment that was never recorded is replaced here.
+        self.personal.create_key(cmd.member_id, digest, dt.datetime.now(dt.UTC).isoformat())
         member = Member.enroll(
             member_id=cmd.member_id,
             name=cmd.name,
@@ -232,8 +285,11 @@ class MembersApplication(Application[UUID]):
             household_id=cmd.household_id,
             join_date=cmd.join_date,
             personal=self.personal,
+            actor=actor(),
         )
-        return self._changed(member, cmd.join_date, self._save(member), replayed=False)
+        position = self._save(member)
+        self.registry.add_person(digest, cmd.member_id)
+        return self._changed(member, cmd.join_date, position, replayed=False)
 
     def _change(self, member_id: str, on: str, change: Callable[[Member], None]) -> MemberChange:
         member = self._member(member_id)
@@ -245,17 +301,21 @@ class MembersApplication(Application[UUID]):
         return self._change(
             cmd.member_id,
             cmd.effective_date,
-            lambda m: m.transfer(cmd.to_unit_code, cmd.effective_date),
+            lambda m: m.transfer(cmd.to_unit_code, cmd.effective_date, actor=actor()),
         )
 
     def terminate(self, cmd: C.TerminateMembership) -> MemberChange:
         return self._change(
-            cmd.member_id, cmd.effective_date, lambda m: m.terminate(cmd.effective_date, cmd.reason)
+            cmd.member_id,
+            cmd.effective_date,
+            lambda m: m.terminate(cmd.effective_date, cmd.reason, actor=actor()),
         )
 
     def reinstate(self, cmd: C.ReinstateMember) -> MemberChange:
         return self._change(
-            cmd.member_id, cmd.effective_date, lambda m: m.reinstate(cmd.effective_date)
+            cmd.member_id,
+            cmd.effective_date,
+            lambda m: m.reinstate(cmd.effective_date, actor=actor()),
         )
 
     def open_hardship_file(self, cmd: C.OpenHardshipFile) -> MemberChange:
@@ -263,7 +323,7 @@ class MembersApplication(Application[UUID]):
             cmd.member_id,
             cmd.effective_date,
             lambda m: m.open_hardship_file(
-                cmd.tier, cmd.causes, cmd.effective_date, cmd.review_due_date
+                cmd.tier, cmd.causes, cmd.effective_date, cmd.review_due_date, actor=actor()
             ),
         )
 
@@ -271,7 +331,9 @@ class MembersApplication(Application[UUID]):
         return self._change(
             cmd.member_id,
             cmd.effective_date,
-            lambda m: m.change_hardship_tier(cmd.tier, cmd.effective_date, cmd.reason),
+            lambda m: m.change_hardship_tier(
+                cmd.tier, cmd.effective_date, cmd.reason, actor=actor()
+            ),
         )
 
     def record_hardship_review(self, cmd: C.RecordHardshipReview) -> MemberChange:
@@ -279,7 +341,7 @@ class MembersApplication(Application[UUID]):
             cmd.member_id,
             cmd.effective_date,
             lambda m: m.record_hardship_review(
-                cmd.effective_date, cmd.finding, cmd.next_review_due_date
+                cmd.effective_date, cmd.finding, cmd.next_review_due_date, actor=actor()
             ),
         )
 
@@ -288,9 +350,30 @@ class MembersApplication(Application[UUID]):
             cmd.member_id,
             cmd.effective_date,
             lambda m: m.close_hardship_file(
-                cmd.effective_date, cmd.gradual_exit_months, cmd.reason
+                cmd.effective_date, cmd.gradual_exit_months, cmd.reason, actor=actor()
             ),
         )
+
+
+    def forget(self, cmd: C.ForgetMemberPersonalData) -> MemberChange:
+        """Erase the member's personal data: record MemberPersonalDataForgotten,
+        then delete the member's key. Forgetting a forgotten member replays."""
+        member = self._member(cmd.member_id)
+        today = self.today().isoformat()
+        if member.personal_data_forgotten:
+            self.personal.forget([cmd.member_id])  # in case a deletion was interrupted
+            position = self.registry.forgotten[cmd.member_id]
+            return MemberChange(self._view(member, today), position, replayed=True)
+        member.forget_personal_data(actor=actor())
+        position = self._save(member)
+        self.personal.forget([cmd.member_id])
+        return MemberChange(self._view(member, today), position, replayed=False)
+
+
+def actor() -> str:
+    """Who causes the event being recorded: the caller authentication bound to
+    the RPC (the worker thread runs in a copy of the RPC's context)."""
+    return identity.current().id
 
 
 class OneAtATime:

@@ -384,6 +384,7 @@ class Auditor:
         reversals = self.app.queries.entry_units(
             {(k.member_id, k.reverses_entry_id) for k in keys if k.reverses_entry_id}
         )
+        claims = self.app.queries.claim_units({k.claim_id for k in keys if k.claim_id})
         paths: dict[str, str] = {}
         if wanted.needs_units:
             paths = self.app.queries.unit_paths({u for k in keys for u in k.unit_codes})
@@ -395,6 +396,9 @@ class Auditor:
             unit_paths = [paths.get(u, "") for u in units]
             if k.reverses_entry_id in reversals:
                 code, path = reversals[k.reverses_entry_id]
+                units, unit_paths = [code], [path]
+            elif k.claim_id in claims:
+                code, path = claims[k.claim_id]
                 units, unit_paths = [code], [path]
             if wanted.matches(k, unit_paths):
                 unit = units[-1] if units else ""

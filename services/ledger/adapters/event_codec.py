@@ -7,6 +7,8 @@ from typing import Any
 from benefits_platform.envelopes import EventParts
 from benefits_platform.protos.benefits.v1 import common_pb2, events_pb2, ledger_pb2
 from ledger.domain import entries as E
+from ledger.domain.claims import Claim
+from ledger.domain.emergency import EmergencyObligation
 from ledger.domain.programme import Programme
 
 TIER_PREFIX = "HARDSHIP_TIER_"
@@ -23,6 +25,7 @@ def encode(event: Any) -> EventParts:
             aggregate_type="Payout",
             effective_date=event.effective_date,
             request_id=event.request_id,
+            actor=event.actor,
             payload=events_pb2.PayoutPosted(
                 entry_id=str(event.originator_id),
                 request_id=event.request_id,
@@ -36,6 +39,10 @@ def encode(event: Any) -> EventParts:
                 postings=_postings(event.postings),
                 body_digest=bytes.fromhex(event.body_digest),
                 basis=basis(event.basis),
+                actor=event.actor,
+                claim_id=event.claim_id,
+                # Only a claim payout draws on another account than the fund.
+                funding_account=str(event.postings[0][0]) if event.claim_id else "",
             ),
         )
     if isinstance(event, E.Reversal.PayoutReversed):
@@ -44,6 +51,7 @@ def encode(event: Any) -> EventParts:
             aggregate_type="Reversal",
             effective_date=event.effective_date,
             request_id=event.request_id,
+            actor=event.actor,
             payload=events_pb2.PayoutReversed(
                 entry_id=str(event.originator_id),
                 request_id=event.request_id,
@@ -57,6 +65,7 @@ def encode(event: Any) -> EventParts:
                 note=event.note,
                 postings=_postings(event.postings),
                 body_digest=bytes.fromhex(event.body_digest),
+                actor=event.actor,
             ),
         )
     if isinstance(event, Programme.ProgramOpened):
@@ -65,6 +74,7 @@ def encode(event: Any) -> EventParts:
             aggregate_type="Programme",
             effective_date="",
             request_id=event.request_id,
+            actor=event.actor,
             payload=events_pb2.ProgramOpened(
                 program_id=str(event.originator_id),
                 code=event.code,
@@ -82,6 +92,20 @@ def encode(event: Any) -> EventParts:
                     ledger_pb2.TierStandard(tier=f"HARDSHIP_TIER_{tier}", amount_fen=amount)
                     for tier, amount in sorted(event.tier_standards.items())
                 ],
+                actor=event.actor,
+                mutual_aid=mutual_aid_rules(event.mutual_aid) if event.mutual_aid else None,
+                emergency=(
+                    ledger_pb2.EmergencyRules(
+                        verify_within_days=int(event.emergency["verify_within_days"])
+                    )
+                    if event.emergency
+                    else None
+                ),
+                secondary_aid=(
+                    ledger_pb2.SecondaryAidRules(mutual_aid_program_code=event.secondary_aid_of)
+                    if event.secondary_aid_of
+                    else None
+                ),
             ),
         )
     if isinstance(event, Programme.ProgramClosed):
@@ -90,14 +114,228 @@ def encode(event: Any) -> EventParts:
             aggregate_type="Programme",
             effective_date="",
             request_id="",
+            actor=event.actor,
             payload=events_pb2.ProgramClosed(
                 program_id=str(event.originator_id),
                 code=event.code,
                 fiscal_year=event.fiscal_year,
                 reason=event.reason,
+                actor=event.actor,
             ),
         )
-    raise TypeError(f"no wire form for {type(event).__qualname__}")
+    parts = _encode_mutual_aid(event)
+    if parts is None:
+        raise TypeError(f"no wire form for {type(event).__qualname__}")
+    return parts
+
+
+def _claim_context(event: Any) -> dict[str, Any]:
+    return {
+        "claim_id": str(event.originator_id),
+        "request_id": event.request_id,
+        "member_id": event.member_id,
+        "program_code": event.program_code,
+        "fiscal_year": event.fiscal_year,
+        "period_id": event.period_id,
+        "actor": event.actor,
+    }
+
+
+def _claim_parts(event: Any, payload: Any, effective_date: str = "") -> EventParts:
+    return EventParts(
+        event_type=type(payload).__name__,
+        aggregate_type="Claim",
+        effective_date=effective_date,
+        request_id=event.request_id,
+        actor=event.actor,
+        payload=payload,
+    )
+
+
+def _encode_mutual_aid(event: Any) -> EventParts | None:
+    """The wire form of a contribution, claim or emergency-aid event."""
+    if isinstance(event, E.Contribution.ContributionRecorded):
+        return EventParts(
+            event_type="ContributionRecorded",
+            aggregate_type="Contribution",
+            effective_date=event.effective_date,
+            request_id=event.request_id,
+            actor=event.actor,
+            payload=events_pb2.ContributionRecorded(
+                entry_id=str(event.originator_id),
+                request_id=event.request_id,
+                member_id=event.member_id,
+                program_code=event.program_code,
+                fiscal_year=event.fiscal_year,
+                period_id=event.period_id,
+                amount_fen=event.amount_fen,
+                effective_date=event.effective_date,
+                coverage_start=event.coverage_start,
+                coverage_end=event.coverage_end,
+                external_ref=event.external_ref,
+                postings=_postings(event.postings),
+                body_digest=bytes.fromhex(event.body_digest),
+                basis=basis(event.basis),
+                actor=event.actor,
+            ),
+        )
+    if isinstance(event, Claim.ClaimFiled):
+        return _claim_parts(
+            event,
+            events_pb2.ClaimFiled(
+                **_claim_context(event),
+                category=event.category,
+                incident_date=event.incident_date,
+                bill_total_fen=event.bill_total_fen,
+                insurance_covered_fen=event.insurance_covered_fen,
+                self_paid_fen=event.self_paid_fen,
+                hospital=event.hospital,
+                bill_ref=event.bill_ref,
+                document_refs=list(event.document_refs),
+                note=event.note,
+                body_digest=bytes.fromhex(event.body_digest),
+                basis=basis(event.basis),
+            ),
+            event.incident_date,
+        )
+    if isinstance(event, Claim.ClaimReviewStarted):
+        return _claim_parts(
+            event,
+            events_pb2.ClaimReviewStarted(
+                **_claim_context(event),
+                note=event.note,
+                body_digest=bytes.fromhex(event.body_digest),
+            ),
+        )
+    if isinstance(event, Claim.ClaimApproved):
+        return _claim_parts(
+            event,
+            events_pb2.ClaimApproved(
+                **_claim_context(event),
+                rule_result_fen=event.rule_result_fen,
+                computed_benefit_fen=event.computed_benefit_fen,
+                approved_benefit_fen=event.approved_benefit_fen,
+                reason=event.reason,
+                body_digest=bytes.fromhex(event.body_digest),
+            ),
+        )
+    if isinstance(event, Claim.ClaimRejected):
+        return _claim_parts(
+            event,
+            events_pb2.ClaimRejected(
+                **_claim_context(event),
+                reason=f"CLAIM_REJECTION_REASON_{event.reason}",
+                note=event.note,
+                body_digest=bytes.fromhex(event.body_digest),
+            ),
+        )
+    if isinstance(event, Claim.ClaimWithdrawn):
+        return _claim_parts(
+            event,
+            events_pb2.ClaimWithdrawn(
+                **_claim_context(event),
+                previous_state=f"CLAIM_STATE_{event.previous_state}",
+                note=event.note,
+                body_digest=bytes.fromhex(event.body_digest),
+            ),
+        )
+    if isinstance(event, Claim.ClaimPaid):
+        return _claim_parts(
+            event,
+            events_pb2.ClaimPaid(
+                **_claim_context(event),
+                payout_entry_id=event.payout_entry_id,
+                amount_fen=event.amount_fen,
+                effective_date=event.effective_date,
+            ),
+            event.effective_date,
+        )
+    if isinstance(event, EmergencyObligation.EmergencyAidObligationCreated):
+        return EventParts(
+            event_type="EmergencyAidObligationCreated",
+            aggregate_type="EmergencyObligation",
+            effective_date=event.effective_date,
+            request_id=event.request_id,
+            actor=event.actor,
+            payload=events_pb2.EmergencyAidObligationCreated(
+                obligation_id=str(event.originator_id),
+                payout_entry_id=event.payout_entry_id,
+                request_id=event.request_id,
+                member_id=event.member_id,
+                program_code=event.program_code,
+                fiscal_year=event.fiscal_year,
+                amount_fen=event.amount_fen,
+                effective_date=event.effective_date,
+                due_date=event.due_date,
+                actor=event.actor,
+            ),
+        )
+    if isinstance(event, EmergencyObligation.EmergencyAidVerified):
+        return EventParts(
+            event_type="EmergencyAidVerified",
+            aggregate_type="EmergencyObligation",
+            effective_date=event.verified_on,
+            request_id=event.request_id,
+            actor=event.actor,
+            payload=events_pb2.EmergencyAidVerified(
+                obligation_id=str(event.originator_id),
+                payout_entry_id=event.payout_entry_id,
+                request_id=event.request_id,
+                member_id=event.member_id,
+                program_code=event.program_code,
+                fiscal_year=event.fiscal_year,
+                verified_on=event.verified_on,
+                note=event.note,
+                body_digest=bytes.fromhex(event.body_digest),
+                actor=event.actor,
+            ),
+        )
+    if isinstance(event, E.Recovery.PaymentRecovered):
+        return EventParts(
+            event_type="PaymentRecovered",
+            aggregate_type="Recovery",
+            effective_date=event.effective_date,
+            request_id=event.request_id,
+            actor=event.actor,
+            payload=events_pb2.PaymentRecovered(
+                entry_id=str(event.originator_id),
+                request_id=event.request_id,
+                recovers_entry_id=event.recovers_entry_id,
+                member_id=event.member_id,
+                program_code=event.program_code,
+                fiscal_year=event.fiscal_year,
+                amount_fen=event.amount_fen,
+                effective_date=event.effective_date,
+                instalment=event.instalment,
+                recovered_total_fen=event.recovered_total_fen,
+                outstanding_fen=event.outstanding_fen,
+                note=event.note,
+                postings=_postings(event.postings),
+                body_digest=bytes.fromhex(event.body_digest),
+                actor=event.actor,
+            ),
+        )
+    return None
+
+
+def mutual_aid_rules(state: dict[str, Any]) -> ledger_pb2.MutualAidRules:
+    """Mutual-aid rules as stored on the programme's event -> protobuf."""
+    return ledger_pb2.MutualAidRules(
+        periods=[
+            ledger_pb2.MutualAidPeriod(period_id=str(a), start_date=str(b), end_date=str(c))
+            for a, b, c in state["periods"]
+        ],
+        contribution_fen=int(state["contribution_fen"]),
+        waiting_days=int(state["waiting_days"]),
+        deductible_fen=int(state["deductible_fen"]),
+        categories=[
+            ledger_pb2.CategoryRatio(category=str(n), ratio_bp=int(r))
+            for n, r in state["categories"]
+        ],
+        per_claim_cap_fen=int(state["per_claim_cap_fen"]),
+        per_period_cap_fen=int(state["per_period_cap_fen"]),
+        overdraft_fen=int(state["overdraft_fen"]),
+    )
 
 
 def tier_name(value: int) -> str:

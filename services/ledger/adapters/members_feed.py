@@ -35,7 +35,11 @@ def apply_envelope(view: MembersView, envelope: events_pb2.EventEnvelope) -> Non
         return
     kind = envelope.event_type
     payload = envelope.payload
-    if kind == "MemberEnrolled":
+    if kind == "UnitRegistered":
+        u = member_events_pb2.UnitRegistered()
+        payload.Unpack(u)
+        view.unit_registered(u.code, u.parent_code)
+    elif kind == "MemberEnrolled":
         e = member_events_pb2.MemberEnrolled()
         payload.Unpack(e)
         view.enrolled(e.member_id, e.unit_code, tuple(e.member_groups), e.household_id, e.join_date)
@@ -65,7 +69,7 @@ def apply_envelope(view: MembersView, envelope: events_pb2.EventEnvelope) -> Non
         view.hardship_closed(
             x.member_id, _tier(x.pre_exit_tier), x.gradual_exit_until, x.effective_date
         )
-    # UnitRegistered, HardshipReviewRecorded: nothing the ledger's rules read.
+    # HardshipReviewRecorded: nothing the ledger's rules read.
     view.position = envelope.position
 
 

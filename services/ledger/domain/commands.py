@@ -10,6 +10,7 @@ from benefits_platform.domain_errors import InvalidArgument
 from . import values
 from .entries import digest
 from .programme import open_programme_digest, validate_open
+from .rules import MutualAidRules
 
 REVERSAL_REASONS = frozenset(
     {
@@ -40,6 +41,10 @@ class OpenProgram:
     hardship_only: bool = False
     request_id: str = ""
     tier_standards: tuple[tuple[str, int], ...] = ()
+    mutual_aid: MutualAidRules | None = None
+    verify_within_days: int = 0
+    secondary_aid_of: str = ""
+    actor: str = field(default="", compare=False)
 
     def validate(self) -> None:
         validate_open(
@@ -52,6 +57,9 @@ class OpenProgram:
             standard_amount_fen=self.standard_amount_fen,
             per_member_annual_cap_fen=self.per_member_annual_cap_fen,
             member_groups=list(self.member_groups),
+            mutual_aid=self.mutual_aid,
+            verify_within_days=self.verify_within_days,
+            secondary_aid_of=self.secondary_aid_of,
         )
         if self.request_id:
             values.request_id(self.request_id)
@@ -84,7 +92,23 @@ class OpenProgram:
             member_groups=sorted(self.member_groups),
             hardship_only=self.hardship_only,
             tier_standards=dict(self.tier_standards),
+            rules=self.rules_text(),
         )
+
+    def resolved_mutual_aid(self) -> MutualAidRules | None:
+        return self.mutual_aid.resolved(self.fiscal_year) if self.mutual_aid else None
+
+    def rules_text(self) -> str:
+        """The optional rules in text for the digest ('' when there are none)."""
+        parts = []
+        mutual_aid = self.resolved_mutual_aid()
+        if mutual_aid is not None:
+            parts.append("mutual_aid=" + mutual_aid.digest_text())
+        if self.verify_within_days:
+            parts.append(f"emergency={self.verify_within_days}")
+        if self.secondary_aid_of:
+            parts.append(f"secondary_aid={self.secondary_aid_of}")
+        return ";".join(parts)
 
 
 @dataclass(frozen=True)
@@ -92,6 +116,7 @@ class CloseProgram:
     code: str
     fiscal_year: int
     reason: str = ""
+    actor: str = field(default="", compare=False)
 
     def validate(self) -> None:
         values.program_code(self.code, "code")
@@ -110,6 +135,7 @@ class PostPayout:
     external_ref: str = ""
     note: str = ""
     members_position: int = 0
+    actor: str = field(default="", compare=False)
 
     def validate(self) -> None:
         values.request_id(self.request_id)
@@ -148,12 +174,15 @@ class ReversePayout:
     reason: str
     note: str = ""
     parsed_entry_id: UUID = field(default=UUID(int=0), compare=False)
+    actor: str = field(default="", compare=False)
 
     @classmethod
-    def of(cls, request_id: str, entry_id: str, reason: str, note: str = "") -> ReversePayout:
+    def of(
+        cls, request_id: str, entry_id: str, reason: str, note: str = "", actor: str = ""
+    ) -> ReversePayout:
         cmd = cls(request_id, entry_id, reason, note)
         cmd.validate()
-        return cls(request_id, entry_id, reason, note, UUID(entry_id))
+        return cls(request_id, entry_id, reason, note, UUID(entry_id), actor)
 
     def validate(self) -> None:
         values.request_id(self.request_id)

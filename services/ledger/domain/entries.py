@@ -16,6 +16,8 @@ FUND = "programme-fund"
 MEMBER = "member"
 CLEARING = "clearing:disbursement"
 IN_KIND_CLEARING = "clearing:in-kind"
+CONTRIBUTIONS_CLEARING = "clearing:contributions"
+POOL = "mutual-aid-pool"
 
 Postings = list[list[str | int]]  # [[account, signed amount in fen], ...]
 
@@ -33,13 +35,24 @@ def member_account(member_id: str) -> str:
     return f"{MEMBER}:{member_id}"
 
 
+def pool_account(code: str, fiscal_year: int) -> str:
+    return f"{POOL}:{code}:{fiscal_year}"
+
+
 def payout_postings(
-    *, code: str, fiscal_year: int, kind: str, member_id: str, amount_fen: int
+    *,
+    code: str,
+    fiscal_year: int,
+    kind: str,
+    member_id: str,
+    amount_fen: int,
+    funding_account: str = "",
 ) -> Postings:
-    """Double entry for a payout. The programme fund pays the member; unless the
-    benefit stays on the member card as stored value, it leaves the member's
-    account again through disbursement (or in-kind) clearing."""
-    fund = fund_account(code, fiscal_year)
+    """Double entry for a payout. The programme fund (or, for a claim, the
+    mutual-aid pool) pays the member; unless the benefit stays on the member
+    card as stored value, it leaves the member's account again through
+    disbursement (or in-kind) clearing."""
+    fund = funding_account or fund_account(code, fiscal_year)
     member = member_account(member_id)
     postings: Postings = [[fund, -amount_fen], [member, amount_fen]]
     if kind != "SUBSIDY":
@@ -50,6 +63,26 @@ def payout_postings(
 
 def reversed_postings(postings: Postings) -> Postings:
     return [[str(account), -int(amount)] for account, amount in postings]
+
+
+def recovery_postings(postings: Postings, amount_fen: int) -> Postings:
+    """A payout's postings negated and scaled to ``amount_fen`` (every posting
+    of a payout moves the payout's amount one way or the other)."""
+    return [
+        [str(account), -amount_fen if int(amount) > 0 else amount_fen]
+        for account, amount in postings
+    ]
+
+
+def contribution_postings(code: str, fiscal_year: int, member_id: str, amount_fen: int) -> Postings:
+    """Money arrives from the member through contributions clearing into the pool."""
+    member = member_account(member_id)
+    return [
+        [CONTRIBUTIONS_CLEARING, -amount_fen],
+        [member, amount_fen],
+        [member, -amount_fen],
+        [pool_account(code, fiscal_year), amount_fen],
+    ]
 
 
 def postings_sum(postings: Postings) -> int:
@@ -75,13 +108,21 @@ class Payout(Aggregate):
         postings: Postings
         body_digest: str
         basis: dict[str, object]
+        actor: str
+        claim_id: str
 
-        class_version = 2
+        class_version = 3
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, object]) -> None:
             """v1 payouts were posted before eligibility: no basis was recorded."""
             state["basis"] = {}
+
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, object]) -> None:
+            """v2 payouts recorded no caller and paid no claims."""
+            state["actor"] = ""
+            state["claim_id"] = ""
 
     @staticmethod
     def create_id(request_id: str) -> UUID:
@@ -101,6 +142,8 @@ class Payout(Aggregate):
         postings: Postings,
         body_digest: str,
         basis: dict[str, object],
+        actor: str,
+        claim_id: str,
     ) -> None:
         self.request_id = request_id
         self.member_id = member_id
@@ -109,6 +152,8 @@ class Payout(Aggregate):
         self.amount_fen = amount_fen
         self.effective_date = effective_date
         self.basis = basis
+        self.actor = actor
+        self.claim_id = claim_id
         self.external_ref = external_ref
         self.note = note
         self.postings = postings
@@ -131,6 +176,13 @@ class Reversal(Aggregate):
         note: str
         postings: Postings
         body_digest: str
+        actor: str
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, object]) -> None:
+            state["actor"] = ""
 
     @staticmethod
     def create_id(request_id: str) -> UUID:
@@ -150,8 +202,10 @@ class Reversal(Aggregate):
         note: str,
         postings: Postings,
         body_digest: str,
+        actor: str,
     ) -> None:
         self.request_id = request_id
+        self.actor = actor
         self.reverses_entry_id = reverses_entry_id
         self.member_id = member_id
         self.program_code = program_code
@@ -164,4 +218,128 @@ class Reversal(Aggregate):
         self.body_digest = body_digest
 
 
-Entry = Payout | Reversal
+class Contribution(Aggregate):
+    """A member's contribution to a mutual-aid pool for one period: credits the
+    pool and enrols the member for the period."""
+
+    class ContributionRecorded(Aggregate.Created):
+        request_id: str
+        member_id: str
+        program_code: str
+        fiscal_year: int
+        period_id: str
+        amount_fen: int
+        effective_date: str
+        coverage_start: str
+        coverage_end: str
+        external_ref: str
+        postings: Postings
+        body_digest: str
+        basis: dict[str, object]
+        actor: str
+
+    @staticmethod
+    def create_id(request_id: str) -> UUID:
+        return entry_id_for(request_id)
+
+    @event(ContributionRecorded)
+    def __init__(
+        self,
+        request_id: str,
+        member_id: str,
+        program_code: str,
+        fiscal_year: int,
+        period_id: str,
+        amount_fen: int,
+        effective_date: str,
+        coverage_start: str,
+        coverage_end: str,
+        external_ref: str,
+        postings: Postings,
+        body_digest: str,
+        basis: dict[str, object],
+        actor: str,
+    ) -> None:
+        self.request_id = request_id
+        self.member_id = member_id
+        self.program_code = program_code
+        self.fiscal_year = fiscal_year
+        self.period_id = period_id
+        self.amount_fen = amount_fen
+        self.effective_date = effective_date
+        self.coverage_start = coverage_start
+        self.coverage_end = coverage_end
+        self.external_ref = external_ref
+        self.postings = postings
+        self.body_digest = body_digest
+        self.basis = basis
+        self.actor = actor
+        self.note = ""
+
+
+class Recovery(Aggregate):
+    """A clawback of (part of) an emergency payout, linked to it: the payout's
+    postings negated and scaled to the amount recovered."""
+
+    class PaymentRecovered(Aggregate.Created):
+        request_id: str
+        recovers_entry_id: str
+        member_id: str
+        program_code: str
+        fiscal_year: int
+        amount_fen: int  # negative: taken back
+        effective_date: str
+        instalment: int
+        recovered_total_fen: int
+        outstanding_fen: int
+        note: str
+        postings: Postings
+        body_digest: str
+        actor: str
+
+    @staticmethod
+    def create_id(request_id: str) -> UUID:
+        return entry_id_for(request_id)
+
+    @event(PaymentRecovered)
+    def __init__(
+        self,
+        request_id: str,
+        recovers_entry_id: str,
+        member_id: str,
+        program_code: str,
+        fiscal_year: int,
+        amount_fen: int,
+        effective_date: str,
+        instalment: int,
+        recovered_total_fen: int,
+        outstanding_fen: int,
+        note: str,
+        postings: Postings,
+        body_digest: str,
+        actor: str,
+    ) -> None:
+        self.request_id = request_id
+        self.recovers_entry_id = recovers_entry_id
+        self.member_id = member_id
+        self.program_code = program_code
+        self.fiscal_year = fiscal_year
+        self.amount_fen = amount_fen
+        self.effective_date = effective_date
+        self.instalment = instalment
+        self.recovered_total_fen = recovered_total_fen
+        self.outstanding_fen = outstanding_fen
+        self.note = note
+        self.postings = postings
+        self.body_digest = body_digest
+        self.actor = actor
+
+
+Entry = Payout | Reversal | Contribution | Recovery
+ENTRY_TYPES = (Payout, Reversal, Contribution, Recovery)
+ENTRY_EVENTS = (
+    Payout.PayoutPosted,
+    Reversal.PayoutReversed,
+    Contribution.ContributionRecorded,
+    Recovery.PaymentRecovered,
+)

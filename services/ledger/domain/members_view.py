@@ -2,8 +2,11 @@
 
 The ledger never calls the members service on the posting path: it keeps this
 view from the members stream and judges each payout by the member's state on
-the payout's effective date. Records are immutable and replaced whole, so the
-writer reads a consistent record while the feed applies newer events.
+the payout's effective date. It also keeps the union unit tree (each unit's
+parent, from UnitRegistered), so the ledger can tell whether a member's unit
+lies in a caller's scope without asking another service. Records are
+immutable and replaced whole, so the writer reads a consistent record while the
+feed applies newer events.
 """
 
 from __future__ import annotations
@@ -87,13 +90,41 @@ class MemberRecord:
         )
 
 
+# Units are at most four levels deep; a longer chain of parents is a cycle.
+MAX_UNIT_DEPTH = 16
+
+
 class MembersView:
     def __init__(self) -> None:
         self.records: dict[str, MemberRecord] = {}
+        # Unit code -> its parent's code ("" for a top-level unit).
+        self.unit_parents: dict[str, str] = {}
         self.position = 0
 
     def record(self, member_id: str) -> MemberRecord | None:
         return self.records.get(member_id)
+
+    # -- the unit tree ----------------------------------------------------------------
+
+    def unit_path(self, code: str) -> tuple[str, ...]:
+        """The unit's ancestors from the top, then the unit itself; () for a unit
+        this view never saw registered."""
+        path: list[str] = []
+        current = code
+        while current and current in self.unit_parents and len(path) < MAX_UNIT_DEPTH:
+            path.append(current)
+            current = self.unit_parents[current]
+        return tuple(reversed(path))
+
+    def unit_of(self, member_id: str, on: str = "") -> str | None:
+        """The member's unit on ``on`` (ISO date; empty: the latest), "" when the
+        member had none then; None for a member this view never saw enrolled."""
+        record = self.records.get(member_id)
+        if record is None:
+            return None
+        if not on:
+            return str(record.units[-1][1]) if record.units else ""
+        return str(_last_on(record.units, on) or "")
 
     def _change(self, member_id: str, **timelines: tuple[str, object]) -> None:
         record = self.records.get(member_id)
@@ -103,6 +134,9 @@ class MembersView:
         self.records[member_id] = replace(record, **updates)  # type: ignore[arg-type]
 
     # -- the members log's events ---------------------------------------------------
+
+    def unit_registered(self, code: str, parent_code: str) -> None:
+        self.unit_parents[code] = parent_code
 
     def enrolled(
         self,

@@ -1,5 +1,6 @@
 """Programmes: data, not code. A programme is opened for one fiscal year with a
-budget, optional standard amount and per-member annual cap, and eligibility."""
+budget, optional standard amount and per-member annual cap, eligibility, and
+optional rules: a mutual-aid pool, pay-first emergency aid, secondary aid."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from eventsourcing.domain import Aggregate, event
 from benefits_platform.domain_errors import FailedPrecondition, InvalidArgument
 
 from . import values
+from .rules import MutualAidRules, validate_emergency
 
 PROGRAMME_NS = uuid5(NAMESPACE_URL, "urn:benefits:ledger:programme")
 
@@ -48,18 +50,43 @@ class Programme(Aggregate):
         request_id: str
         body_digest: str
         tier_standards: dict[str, int]
+        actor: str
+        mutual_aid: dict[str, Any]
+        emergency: dict[str, Any]
+        secondary_aid_of: str
 
-        class_version = 2
+        class_version = 3
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, object]) -> None:
             """v1 programmes had one standard amount for every hardship tier."""
             state["tier_standards"] = {}
 
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, object]) -> None:
+            """v2 programmes recorded no caller and had no pool, emergency or
+            secondary-aid rules."""
+            state["actor"] = ""
+            state["mutual_aid"] = {}
+            state["emergency"] = {}
+            state["secondary_aid_of"] = ""
+
     class ProgramClosed(Aggregate.Event):
         code: str
         fiscal_year: int
         reason: str
+        actor: str
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, object]) -> None:
+            state["actor"] = ""
+
+        def apply(self, programme: Any) -> None:
+            programme.closed = True
+            programme.closed_on = self.timestamp
+            programme.close_reason = self.reason
 
     @staticmethod
     def create_id(code: str, fiscal_year: int) -> UUID:
@@ -81,8 +108,18 @@ class Programme(Aggregate):
         request_id: str,
         body_digest: str,
         tier_standards: dict[str, int],
+        actor: str,
+        mutual_aid: dict[str, Any],
+        emergency: dict[str, Any],
+        secondary_aid_of: str,
     ) -> None:
         self.code = code
+        self.actor = actor
+        self.mutual_aid_state = dict(mutual_aid)
+        self.mutual_aid: MutualAidRules | None = MutualAidRules.of(mutual_aid)
+        self.emergency_state = dict(emergency)
+        self.verify_within_days = int(emergency.get("verify_within_days", 0))
+        self.secondary_aid_of = secondary_aid_of
         self.tier_standards = dict(tier_standards)
         self.fiscal_year = fiscal_year
         self.name_zh = name_zh
@@ -115,15 +152,29 @@ class Programme(Aggregate):
                 "no payouts are accepted"
             )
 
-    def close(self, reason: str) -> None:
-        self.check_open()
-        self._closed(code=self.code, fiscal_year=self.fiscal_year, reason=reason)
+    @property
+    def emergency(self) -> bool:
+        """Pay first, verify after: each payout records an obligation to verify."""
+        return self.verify_within_days > 0
 
-    @event(ProgramClosed)
-    def _closed(self, code: str, fiscal_year: int, reason: str) -> None:
-        self.closed = True
-        self.closed_on = self.modified_on
-        self.close_reason = reason
+    def pool(self) -> MutualAidRules:
+        """The mutual-aid rules; FAILED_PRECONDITION when the programme has none."""
+        if self.mutual_aid is None:
+            raise FailedPrecondition(
+                f"program_code: programme {self.code} {self.fiscal_year} is not a mutual-aid "
+                "pool (it was opened without mutual_aid rules)"
+            )
+        return self.mutual_aid
+
+    def close(self, reason: str, actor: str = "") -> None:
+        self.check_open()
+        self.trigger_event(
+            self.ProgramClosed,
+            code=self.code,
+            fiscal_year=self.fiscal_year,
+            reason=reason,
+            actor=actor,
+        )
 
 
 def open_programme_digest(
@@ -139,23 +190,27 @@ def open_programme_digest(
     member_groups: list[str],
     hardship_only: bool,
     tier_standards: dict[str, int],
+    rules: str = "",
 ) -> str:
-    body = "\x1f".join(
-        [
-            ",".join(f"{tier}={amount}" for tier, amount in sorted(tier_standards.items())),
-            code,
-            str(fiscal_year),
-            name_zh,
-            name_en,
-            kind,
-            str(budget_fen),
-            str(standard_amount_fen),
-            str(per_member_annual_cap_fen),
-            ",".join(member_groups),
-            str(hardship_only),
-        ]
-    )
-    return hashlib.sha256(body.encode()).hexdigest()
+    """SHA-256 of the programme's definition. ``rules`` (the mutual-aid,
+    emergency and secondary-aid rules in text) is appended only when set, so the
+    digest of a programme without rules is what it always was."""
+    parts = [
+        ",".join(f"{tier}={amount}" for tier, amount in sorted(tier_standards.items())),
+        code,
+        str(fiscal_year),
+        name_zh,
+        name_en,
+        kind,
+        str(budget_fen),
+        str(standard_amount_fen),
+        str(per_member_annual_cap_fen),
+        ",".join(member_groups),
+        str(hardship_only),
+    ]
+    if rules:
+        parts.append(rules)
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
 def validate_open(
@@ -169,6 +224,9 @@ def validate_open(
     standard_amount_fen: int,
     per_member_annual_cap_fen: int,
     member_groups: list[str],
+    mutual_aid: MutualAidRules | None = None,
+    verify_within_days: int = 0,
+    secondary_aid_of: str = "",
 ) -> None:
     values.program_code(code, "code")
     values.fiscal_year(fiscal_year)
@@ -190,4 +248,30 @@ def validate_open(
             raise InvalidArgument(
                 f"eligibility.member_groups[{i}]",
                 "must be 1-40 characters of A-Z a-z 0-9 . _ -",
+            )
+    validate_rules(code, kind, mutual_aid, verify_within_days, secondary_aid_of)
+
+
+def validate_rules(
+    code: str,
+    kind: str,
+    mutual_aid: MutualAidRules | None,
+    verify_within_days: int,
+    secondary_aid_of: str,
+) -> None:
+    if mutual_aid is not None:
+        if kind != ProgramKind.MUTUAL_AID.value:
+            raise InvalidArgument("mutual_aid", "is only for programmes of kind MUTUAL_AID")
+        mutual_aid.validate()
+    if verify_within_days:
+        if kind != ProgramKind.AID.value:
+            raise InvalidArgument("emergency", "is only for programmes of kind AID")
+        validate_emergency(verify_within_days)
+    if secondary_aid_of:
+        if kind != ProgramKind.AID.value:
+            raise InvalidArgument("secondary_aid", "is only for programmes of kind AID")
+        values.program_code(secondary_aid_of, "secondary_aid.mutual_aid_program_code")
+        if secondary_aid_of == code:
+            raise InvalidArgument(
+                "secondary_aid.mutual_aid_program_code", "must name another programme"
             )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from uuid import UUID
 
 from benefits_platform.domain_errors import InvalidArgument
 
@@ -65,3 +66,13 @@ def optional_amount(value: int, field: str, limit: int = MAX_AMOUNT_FEN) -> int:
     if value > limit:
         raise InvalidArgument(field, f"must not exceed {limit} fen, got {value}")
     return value
+
+
+def uuid_of(value: str, field: str, what: str = "an entry id") -> UUID:
+    """A required id in UUID form."""
+    if not value:
+        raise InvalidArgument(field, "is required")
+    try:
+        return UUID(value)
+    except ValueError:
+        raise InvalidArgument(field, f"must be {what} (a UUID)") from None

@@ -6,13 +6,16 @@ import datetime as dt
 
 from google.protobuf import timestamp_pb2
 
+from benefits_platform import identity
 from benefits_platform.domain_errors import InvalidArgument
 from benefits_platform.protos.benefits.v1 import common_pb2, ledger_pb2
-from ledger.adapters.event_codec import basis, tier_name
-from ledger.application import MemberAccountView, PostPayoutBatch, ProgrammeView, Recorded
+from ledger.adapters.event_codec import basis, mutual_aid_rules, tier_name
+from ledger.application import PostPayoutBatch
 from ledger.domain import entries as E
 from ledger.domain import values
 from ledger.domain.commands import CloseProgram, OpenProgram, PostPayout, ReversePayout
+from ledger.domain.rules import MutualAidRules, Period
+from ledger.results import MemberAccountView, ProgrammeView, Recorded
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 ONE_MICROSECOND = dt.timedelta(microseconds=1)
@@ -28,6 +31,25 @@ def timestamp(when: dt.datetime | None) -> timestamp_pb2.Timestamp | None:
     micros = (when - EPOCH) // ONE_MICROSECOND
     seconds, micro = divmod(micros, 1_000_000)
     return timestamp_pb2.Timestamp(seconds=seconds, nanos=micro * 1000)
+
+
+def actor() -> str:
+    """The caller of the RPC being served, captured into the command here (the
+    writer that runs the command is another task)."""
+    return identity.current().id
+
+
+def mutual_aid(rules: ledger_pb2.MutualAidRules) -> MutualAidRules:
+    return MutualAidRules(
+        periods=tuple(Period(p.period_id, p.start_date, p.end_date) for p in rules.periods),
+        contribution_fen=rules.contribution_fen,
+        waiting_days=rules.waiting_days,
+        deductible_fen=rules.deductible_fen,
+        categories=tuple((c.category, c.ratio_bp) for c in rules.categories),
+        per_claim_cap_fen=rules.per_claim_cap_fen,
+        per_period_cap_fen=rules.per_period_cap_fen,
+        overdraft_fen=rules.overdraft_fen,
+    )
 
 
 def open_program(req: ledger_pb2.OpenProgramRequest) -> OpenProgram:
@@ -49,18 +71,26 @@ def open_program(req: ledger_pb2.OpenProgramRequest) -> OpenProgram:
         hardship_only=req.eligibility.hardship_only,
         request_id=req.request_id,
         tier_standards=tuple((tier_name(t.tier), t.amount_fen) for t in req.tier_standards),
+        mutual_aid=mutual_aid(req.mutual_aid) if req.HasField("mutual_aid") else None,
+        verify_within_days=req.emergency.verify_within_days,
+        secondary_aid_of=req.secondary_aid.mutual_aid_program_code,
+        actor=actor(),
     )
+    if req.HasField("emergency") and not req.emergency.verify_within_days:
+        raise InvalidArgument("emergency.verify_within_days", "must be 1 to 366 days")
+    if req.HasField("secondary_aid") and not cmd.secondary_aid_of:
+        raise InvalidArgument("secondary_aid.mutual_aid_program_code", "is required")
     cmd.validate()
     return cmd
 
 
 def close_program(req: ledger_pb2.CloseProgramRequest) -> CloseProgram:
-    cmd = CloseProgram(code=req.code, fiscal_year=req.fiscal_year, reason=req.reason)
+    cmd = CloseProgram(code=req.code, fiscal_year=req.fiscal_year, reason=req.reason, actor=actor())
     cmd.validate()
     return cmd
 
 
-def post_payout(req: ledger_pb2.PostPayoutRequest) -> PostPayout:
+def post_payout(req: ledger_pb2.PostPayoutRequest, caller: str = "") -> PostPayout:
     return PostPayout(
         request_id=req.request_id,
         member_id=req.member_id,
@@ -71,11 +101,13 @@ def post_payout(req: ledger_pb2.PostPayoutRequest) -> PostPayout:
         external_ref=req.external_ref,
         note=req.note,
         members_position=req.members_position,
+        actor=caller or actor(),
     )
 
 
 def post_payouts(req: ledger_pb2.PostPayoutsRequest) -> PostPayoutBatch:
-    batch = PostPayoutBatch(tuple(post_payout(row) for row in req.payouts))
+    caller = actor()
+    batch = PostPayoutBatch(tuple(post_payout(row, caller) for row in req.payouts))
     batch.validate()
     return batch
 
@@ -84,7 +116,7 @@ def reverse_payout(req: ledger_pb2.ReversePayoutRequest) -> ReversePayout:
     if req.reason not in ledger_pb2.ReversalReason.values() or req.reason == 0:
         raise InvalidArgument("reason", "must be a reversal reason code other than UNSPECIFIED")
     reason = ledger_pb2.ReversalReason.Name(req.reason).removeprefix(REASON_PREFIX)
-    return ReversePayout.of(req.request_id, req.entry_id, reason, req.note)
+    return ReversePayout.of(req.request_id, req.entry_id, reason, req.note, actor())
 
 
 def program(view: ProgrammeView) -> ledger_pb2.Program:
@@ -112,11 +144,22 @@ def program(view: ProgrammeView) -> ledger_pb2.Program:
         ],
         opened_at=timestamp(p.created_on),
         closed_at=timestamp(p.closed_on) if p.closed else None,
+        mutual_aid=mutual_aid_rules(p.mutual_aid_state) if p.mutual_aid_state else None,
+        emergency=(
+            ledger_pb2.EmergencyRules(verify_within_days=p.verify_within_days)
+            if p.verify_within_days
+            else None
+        ),
+        secondary_aid=(
+            ledger_pb2.SecondaryAidRules(mutual_aid_program_code=p.secondary_aid_of)
+            if p.secondary_aid_of
+            else None
+        ),
     )
 
 
 def entry(
-    recorded: E.Payout | E.Reversal, replayed: bool = False, reversed_by: object = None
+    recorded: E.Entry, replayed: bool = False, reversed_by: object = None
 ) -> ledger_pb2.Entry:
     msg = ledger_pb2.Entry(
         entry_id=str(recorded.id),
@@ -132,8 +175,19 @@ def entry(
             common_pb2.Posting(account=str(a), amount_fen=int(n)) for a, n in recorded.postings
         ],
         replayed=replayed,
+        actor=recorded.actor,
     )
-    if isinstance(recorded, E.Reversal):
+    if isinstance(recorded, E.Contribution):
+        msg.kind = ledger_pb2.ENTRY_KIND_CONTRIBUTION
+        msg.external_ref = recorded.external_ref
+        msg.period_id = recorded.period_id
+        if recorded.basis:
+            msg.basis.CopyFrom(basis(recorded.basis))
+    elif isinstance(recorded, E.Recovery):
+        msg.kind = ledger_pb2.ENTRY_KIND_RECOVERY
+        msg.recovers_entry_id = recorded.recovers_entry_id
+        msg.instalment = recorded.instalment
+    elif isinstance(recorded, E.Reversal):
         msg.MergeFrom(
             ledger_pb2.Entry(
                 kind=ledger_pb2.ENTRY_KIND_REVERSAL,
@@ -144,6 +198,7 @@ def entry(
     else:
         msg.kind = ledger_pb2.ENTRY_KIND_PAYOUT
         msg.external_ref = recorded.external_ref
+        msg.claim_id = recorded.claim_id
         if recorded.basis:
             msg.basis.CopyFrom(basis(recorded.basis))
         if reversed_by is not None:

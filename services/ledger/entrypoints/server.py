@@ -24,6 +24,7 @@ from benefits_platform.server import StoreAndBusServer, serve
 from ledger.adapters.event_codec import encode
 from ledger.adapters.members_feed import MembersFeed
 from ledger.application import CommandWriter, LedgerApplication
+from ledger.entrypoints import access
 from ledger.entrypoints.grpc_servicer import LedgerServicer
 
 log = logs.get("ledger.server")
@@ -38,7 +39,13 @@ class LedgerServer(StoreAndBusServer[LedgerApplication]):
 
     def __init__(self, config: ServiceConfig) -> None:
         env = eventsourcing_env(config.store)
-        super().__init__(config, lambda: LedgerApplication(env), [SERVICE_NAME], codec=encode)
+        super().__init__(
+            config,
+            lambda: LedgerApplication(env),
+            [SERVICE_NAME],
+            codec=encode,
+            policies=[access.POLICY],
+        )
         ledger_pb2_grpc.add_LedgerServiceServicer_to_server(LedgerServicer(self), self.host.server)
         self.writer: CommandWriter | None = None
         self.members_feed: MembersFeed | None = None

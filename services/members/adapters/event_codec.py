@@ -32,6 +32,7 @@ WIRE: dict[type, tuple[str, type[Message]]] = {
     Member.HardshipTierChanged: ("Member", W.HardshipTierChanged),
     Member.HardshipReviewRecorded: ("Member", W.HardshipReviewRecorded),
     Member.HardshipFileClosed: ("Member", W.HardshipFileClosed),
+    Member.MemberPersonalDataForgotten: ("Member", W.MemberPersonalDataForgotten),
 }
 
 # Wire field -> conversion of the domain's value.

@@ -183,6 +183,14 @@ class CloseHardshipFile:
         reason(self.reason)
 
 
+@dataclass(frozen=True)
+class ForgetMemberPersonalData:
+    member_id: str
+
+    def validate(self) -> None:
+        shared.member_id(self.member_id)
+
+
 MemberCommand = (
     TransferMember
     | TerminateMembership

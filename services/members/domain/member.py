@@ -7,9 +7,11 @@ the member's state on any date is the fold of the changes effective by then
 keep history: nothing is overwritten.
 
 The member's name and national ID number are personal data. The aggregate holds
-them only sealed by a :class:`PersonalData` object (the service's cipher) and
-the number's keyed digest (for one-membership-per-person); they never appear in
-ids, messages or events in the clear.
+them only sealed by a :class:`PersonalData` object (under the member's own data
+key, kept outside the event store); they never appear in ids, messages or
+events in the clear. Forgetting a member (:meth:`Member.forget_personal_data`)
+records that the member's key is to be deleted; from then on the member reads
+as erased, and nothing else about the member changes.
 """
 
 from __future__ import annotations
@@ -35,12 +37,12 @@ T = TypeVar("T")
 
 
 class PersonalData(Protocol):
-    """Seals personal data for the event store. ``context`` binds a sealed value
-    to the member and field it belongs to."""
+    """Seals personal data for the event store, bound to the member and field it
+    belongs to (``field``: "name" or "national_id")."""
 
-    def encrypt(self, plaintext: str, context: str) -> str: ...
+    def seal(self, member_id: str, field: str, plaintext: str) -> str: ...
 
-    def decrypt(self, sealed: str, context: str) -> str: ...
+    def open(self, member_id: str, field: str, sealed: str) -> str: ...
 
     def digest(self, value: str) -> str: ...
 
@@ -49,12 +51,7 @@ def member_uuid(member_id: str) -> UUID:
     return uuid5(MEMBER_NS, member_id)
 
 
-def name_context(member_id: str) -> str:
-    return f"members/{member_id}/name"
-
-
-def national_id_context(member_id: str) -> str:
-    return f"members/{member_id}/national_id"
+NAME_FIELD, NATIONAL_ID_FIELD = "name", "national_id"
 
 
 @dataclass(frozen=True)
@@ -120,6 +117,11 @@ def _last_on(timeline: list[tuple[str, T]], on: str) -> T | None:
     return found
 
 
+def _without_actor(state: dict[str, object]) -> None:
+    """Upcast an event recorded before events named who caused them."""
+    state["actor"] = ""
+
+
 class Member(Aggregate):
     class MemberEnrolled(Aggregate.Created):
         member_id: str
@@ -131,21 +133,41 @@ class Member(Aggregate):
         national_id_digest: str
         sealed_name: str
         sealed_national_id: str
+        # Who caused it: the caller's key id or certificate name ("" before v2).
+        actor: str
+
+        class_version = 2
+        upcast_v1_v2 = staticmethod(_without_actor)
 
     class MemberTransferred(Aggregate.Event):
         member_id: str
         from_unit_code: str
         to_unit_code: str
         effective_date: str
+        # Who caused it: the caller's key id or certificate name ("" before v2).
+        actor: str
+
+        class_version = 2
+        upcast_v1_v2 = staticmethod(_without_actor)
 
     class MembershipTerminated(Aggregate.Event):
         member_id: str
         effective_date: str
         reason: str
+        # Who caused it: the caller's key id or certificate name ("" before v2).
+        actor: str
+
+        class_version = 2
+        upcast_v1_v2 = staticmethod(_without_actor)
 
     class MemberReinstated(Aggregate.Event):
         member_id: str
         effective_date: str
+        # Who caused it: the caller's key id or certificate name ("" before v2).
+        actor: str
+
+        class_version = 2
+        upcast_v1_v2 = staticmethod(_without_actor)
 
     class HardshipFileOpened(Aggregate.Event):
         member_id: str
@@ -154,6 +176,11 @@ class Member(Aggregate):
         causes: list[str]
         effective_date: str
         review_due_date: str
+        # Who caused it: the caller's key id or certificate name ("" before v2).
+        actor: str
+
+        class_version = 2
+        upcast_v1_v2 = staticmethod(_without_actor)
 
     class HardshipTierChanged(Aggregate.Event):
         member_id: str
@@ -162,6 +189,11 @@ class Member(Aggregate):
         to_tier: str
         effective_date: str
         reason: str
+        # Who caused it: the caller's key id or certificate name ("" before v2).
+        actor: str
+
+        class_version = 2
+        upcast_v1_v2 = staticmethod(_without_actor)
 
     class HardshipReviewRecorded(Aggregate.Event):
         member_id: str
@@ -169,6 +201,11 @@ class Member(Aggregate):
         effective_date: str
         finding: str
         next_review_due_date: str
+        # Who caused it: the caller's key id or certificate name ("" before v2).
+        actor: str
+
+        class_version = 2
+        upcast_v1_v2 = staticmethod(_without_actor)
 
     class HardshipFileClosed(Aggregate.Event):
         member_id: str
@@ -178,6 +215,16 @@ class Member(Aggregate):
         gradual_exit_until: str
         pre_exit_tier: str
         reason: str
+        # Who caused it: the caller's key id or certificate name ("" before v2).
+        actor: str
+
+        class_version = 2
+        upcast_v1_v2 = staticmethod(_without_actor)
+
+    class MemberPersonalDataForgotten(Aggregate.Event):
+        member_id: str
+        # Who caused it: the caller's key id or certificate name ("" before v2).
+        actor: str
 
     @staticmethod
     def create_id(member_id: str) -> UUID:
@@ -195,8 +242,11 @@ class Member(Aggregate):
         household_id: str,
         join_date: str,
         personal: PersonalData,
+        actor: str,
     ) -> Member:
-        """A new member; the name and number are sealed before any event exists."""
+        """A new member; the name and number are sealed (under the member's own
+        key) before any event exists. The number's digest is kept with that key,
+        outside the log, so the event's ``national_id_digest`` is empty."""
         return cls(
             member_id=member_id,
             unit_code=unit_code,
@@ -204,9 +254,10 @@ class Member(Aggregate):
             household_id=household_id,
             join_date=join_date,
             effective_date=join_date,
-            national_id_digest=personal.digest(national_id),
-            sealed_name=personal.encrypt(name, name_context(member_id)),
-            sealed_national_id=personal.encrypt(national_id, national_id_context(member_id)),
+            national_id_digest="",
+            sealed_name=personal.seal(member_id, NAME_FIELD, name),
+            sealed_national_id=personal.seal(member_id, NATIONAL_ID_FIELD, national_id),
+            actor=actor,
         )
 
     @event(MemberEnrolled)
@@ -221,6 +272,7 @@ class Member(Aggregate):
         national_id_digest: str,
         sealed_name: str,
         sealed_national_id: str,
+        actor: str,
     ) -> None:
         self.member_id = member_id
         self.enrolled_unit_code = unit_code
@@ -236,14 +288,36 @@ class Member(Aggregate):
         self.units: list[tuple[str, str]] = [(effective_date, unit_code)]
         self.files: list[tuple[str, HardshipFile]] = []
         self.files_opened = 0
+        self.personal_data_forgotten = False
 
     # -- personal data ----------------------------------------------------------------
 
     def name(self, personal: PersonalData) -> str:
-        return personal.decrypt(self.sealed_name, name_context(self.member_id))
+        """The member's name ('' once forgotten)."""
+        if self.personal_data_forgotten:
+            return ""
+        return personal.open(self.member_id, NAME_FIELD, self.sealed_name)
 
     def national_id(self, personal: PersonalData) -> str:
-        return personal.decrypt(self.sealed_national_id, national_id_context(self.member_id))
+        """The member's national ID number ('' once forgotten)."""
+        if self.personal_data_forgotten:
+            return ""
+        return personal.open(self.member_id, NATIONAL_ID_FIELD, self.sealed_national_id)
+
+    def forget_personal_data(self, *, actor: str) -> None:
+        """Erase the member's name and number: the member's data key is deleted
+        once this is recorded. Nothing else about the member changes."""
+        if self.personal_data_forgotten:
+            raise FailedPrecondition(
+                f"member_id: member {self.member_id}'s personal data is already erased"
+            )
+        self._forgotten(member_id=self.member_id, actor=actor)
+
+    @event(MemberPersonalDataForgotten)
+    def _forgotten(self, member_id: str, actor: str) -> None:
+        self.personal_data_forgotten = True
+        self.sealed_name = ""
+        self.sealed_national_id = ""
 
     def same_enrolment(
         self,
@@ -256,13 +330,15 @@ class Member(Aggregate):
         join_date: str,
         personal: PersonalData,
     ) -> bool:
-        """Whether an enrolment request has the body this member was enrolled with."""
+        """Whether an enrolment request has the body this member was enrolled with
+        (never, once the member's personal data is erased)."""
         return (
-            self.enrolled_unit_code == unit_code
+            not self.personal_data_forgotten
+            and self.enrolled_unit_code == unit_code
             and self.member_groups == tuple(sorted(member_groups))
             and self.household_id == household_id
             and self.join_date == join_date
-            and self.national_id_digest == personal.digest(national_id)
+            and self.national_id(personal) == national_id
             and self.name(personal) == name
         )
 
@@ -323,7 +399,7 @@ class Member(Aggregate):
             return f", file {file.file_id}, gradual exit until {file.gradual_exit_until}"
         return f", file {file.file_id}"
 
-    def transfer(self, to_unit_code: str, on: str) -> None:
+    def transfer(self, to_unit_code: str, on: str, *, actor: str) -> None:
         state = self._state_for_change(on)
         self._require_membership(state, ACTIVE, "only an ACTIVE member can be transferred")
         if state.unit_code == to_unit_code:
@@ -335,39 +411,45 @@ class Member(Aggregate):
             from_unit_code=state.unit_code,
             to_unit_code=to_unit_code,
             effective_date=on,
+            actor=actor,
         )
 
     @event(MemberTransferred)
     def _transferred(
-        self, member_id: str, from_unit_code: str, to_unit_code: str, effective_date: str
+        self,
+        member_id: str,
+        from_unit_code: str,
+        to_unit_code: str,
+        effective_date: str,
+        actor: str,
     ) -> None:
         self.dates.append(effective_date)
         self.units.append((effective_date, to_unit_code))
 
-    def terminate(self, on: str, reason: str) -> None:
+    def terminate(self, on: str, reason: str, *, actor: str) -> None:
         state = self._state_for_change(on)
         self._require_membership(state, ACTIVE, "only an ACTIVE membership can be terminated")
-        self._terminated(member_id=self.member_id, effective_date=on, reason=reason)
+        self._terminated(member_id=self.member_id, effective_date=on, reason=reason, actor=actor)
 
     @event(MembershipTerminated)
-    def _terminated(self, member_id: str, effective_date: str, reason: str) -> None:
+    def _terminated(self, member_id: str, effective_date: str, reason: str, actor: str) -> None:
         self.dates.append(effective_date)
         self.memberships.append((effective_date, TERMINATED))
 
-    def reinstate(self, on: str) -> None:
+    def reinstate(self, on: str, *, actor: str) -> None:
         state = self._state_for_change(on)
         self._require_membership(
             state, TERMINATED, "only a TERMINATED membership can be reinstated"
         )
-        self._reinstated(member_id=self.member_id, effective_date=on)
+        self._reinstated(member_id=self.member_id, effective_date=on, actor=actor)
 
     @event(MemberReinstated)
-    def _reinstated(self, member_id: str, effective_date: str) -> None:
+    def _reinstated(self, member_id: str, effective_date: str, actor: str) -> None:
         self.dates.append(effective_date)
         self.memberships.append((effective_date, ACTIVE))
 
     def open_hardship_file(
-        self, tier: str, causes: tuple[str, ...], on: str, review_due_date: str
+        self, tier: str, causes: tuple[str, ...], on: str, review_due_date: str, *, actor: str
     ) -> None:
         state = self._state_for_change(on)
         self._require_membership(
@@ -386,6 +468,7 @@ class Member(Aggregate):
             causes=list(causes),
             effective_date=on,
             review_due_date=review_due_date,
+            actor=actor,
         )
 
     @event(HardshipFileOpened)
@@ -397,6 +480,7 @@ class Member(Aggregate):
         causes: list[str],
         effective_date: str,
         review_due_date: str,
+        actor: str,
     ) -> None:
         self.files_opened += 1
         file = HardshipFile(file_id, tier, tuple(causes), effective_date, review_due_date)
@@ -406,7 +490,7 @@ class Member(Aggregate):
         self.dates.append(effective_date)
         self.files.append((effective_date, file))
 
-    def change_hardship_tier(self, tier: str, on: str, reason: str) -> None:
+    def change_hardship_tier(self, tier: str, on: str, reason: str, *, actor: str) -> None:
         file = self._open_file(self._state_for_change(on))
         if file.tier == tier:
             raise FailedPrecondition(f"tier: hardship file {file.file_id} is already at {tier}")
@@ -417,6 +501,7 @@ class Member(Aggregate):
             to_tier=tier,
             effective_date=on,
             reason=reason,
+            actor=actor,
         )
 
     @event(HardshipTierChanged)
@@ -428,10 +513,13 @@ class Member(Aggregate):
         to_tier: str,
         effective_date: str,
         reason: str,
+        actor: str,
     ) -> None:
         self._file_change(effective_date, replace(self.files[-1][1], tier=to_tier))
 
-    def record_hardship_review(self, on: str, finding: str, next_review_due_date: str) -> None:
+    def record_hardship_review(
+        self, on: str, finding: str, next_review_due_date: str, *, actor: str
+    ) -> None:
         file = self._open_file(self._state_for_change(on))
         self._reviewed(
             member_id=self.member_id,
@@ -439,6 +527,7 @@ class Member(Aggregate):
             effective_date=on,
             finding=finding,
             next_review_due_date=next_review_due_date,
+            actor=actor,
         )
 
     @event(HardshipReviewRecorded)
@@ -449,6 +538,7 @@ class Member(Aggregate):
         effective_date: str,
         finding: str,
         next_review_due_date: str,
+        actor: str,
     ) -> None:
         file = replace(
             self.files[-1][1],
@@ -457,7 +547,9 @@ class Member(Aggregate):
         )
         self._file_change(effective_date, file)
 
-    def close_hardship_file(self, on: str, gradual_exit_months: int, reason: str) -> None:
+    def close_hardship_file(
+        self, on: str, gradual_exit_months: int, reason: str, *, actor: str
+    ) -> None:
         """Exit from hardship (脱困) on ``on``, with a gradual-exit period of
         ``gradual_exit_months`` (0: none) starting on the exit date."""
         file = self._open_file(self._state_for_change(on))
@@ -471,6 +563,7 @@ class Member(Aggregate):
             ),
             pre_exit_tier=file.tier,
             reason=reason,
+            actor=actor,
         )
 
     @event(HardshipFileClosed)
@@ -483,6 +576,7 @@ class Member(Aggregate):
         gradual_exit_until: str,
         pre_exit_tier: str,
         reason: str,
+        actor: str,
     ) -> None:
         file = replace(
             self.files[-1][1],

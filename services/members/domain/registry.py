@@ -1,7 +1,11 @@
 """What the members service's rules need to know across aggregates, folded
 from the members log: the unit tree, which person (by the keyed digest of the
-national ID number) is which member, the members of each unit, and the log
-position of each member's changes.
+national ID number) is which member, the members of each unit, the log
+position of each member's changes, and whose personal data was erased.
+
+Enrolments recorded with per-member keys carry no digest: the application adds
+theirs from the key table (:meth:`Registry.add_person`), where the digest is
+kept with the member's key and erased with it.
 
 The application folds every event into it at start-up and each event it
 records after that, so a registry rebuilt from the log equals the live one.
@@ -35,6 +39,8 @@ class Registry:
         self.unit_members: dict[str, set[str]] = {}
         # Member id -> log positions of the member's changes, in order.
         self.positions: dict[str, list[int]] = {}
+        # Member id -> log position of the event that erased its personal data.
+        self.forgotten: dict[str, int] = {}
         self.position = 0
 
     def apply(self, event: Any, position: int) -> None:
@@ -43,7 +49,8 @@ class Registry:
             self.tree.add(event.code, event.name_zh, event.name_en, event.level, event.parent_code)
             self.unit_positions[event.code] = position
         elif isinstance(event, Member.MemberEnrolled):
-            self.people[event.national_id_digest] = event.member_id
+            if event.national_id_digest:
+                self.people[event.national_id_digest] = event.member_id
             self.positions[event.member_id] = [position]
             self._place(event.member_id, event.unit_code)
         elif isinstance(event, Member.MemberTransferred):
@@ -51,7 +58,17 @@ class Registry:
             self._place(event.member_id, event.to_unit_code)
         elif isinstance(event, MEMBER_CHANGES):
             self.positions[event.member_id].append(position)
+        elif isinstance(event, Member.MemberPersonalDataForgotten):
+            # Not a dated change of the member: its position is kept apart.
+            self.forgotten[event.member_id] = position
+            for digest in [d for d, m in self.people.items() if m == event.member_id]:
+                del self.people[digest]
         self.position = max(self.position, position)
+
+    def add_person(self, digest: str, member_id: str) -> None:
+        """A person enrolled with a per-member key (digest from the key table)."""
+        if member_id in self.positions and member_id not in self.forgotten:
+            self.people[digest] = member_id
 
     def _place(self, member_id: str, unit_code: str) -> None:
         previous = self.member_units.get(member_id)

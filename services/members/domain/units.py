@@ -51,13 +51,23 @@ class Unit(Aggregate):
         name_en: str
         level: str
         parent_code: str
+        # Who registered it: the caller's key id or certificate name ("" before v2).
+        actor: str
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, object]) -> None:
+            state["actor"] = ""
 
     @staticmethod
     def create_id(code: str) -> UUID:
         return unit_id(code)
 
     @event(UnitRegistered)
-    def __init__(self, code: str, name_zh: str, name_en: str, level: str, parent_code: str) -> None:
+    def __init__(
+        self, code: str, name_zh: str, name_en: str, level: str, parent_code: str, actor: str
+    ) -> None:
         self.code = code
         self.name_zh = name_zh
         self.name_en = name_en

@@ -37,6 +37,14 @@ def enroll_member(req: members_pb2.EnrollMemberRequest) -> C.EnrollMember:
     )
 
 
+def forget_member(
+    req: members_pb2.ForgetMemberPersonalDataRequest,
+) -> C.ForgetMemberPersonalData:
+    cmd = C.ForgetMemberPersonalData(req.member_id)
+    cmd.validate()
+    return cmd
+
+
 def member_id(value: str) -> str:
     return shared.member_id(value)
 
@@ -154,6 +162,7 @@ def member(view: MemberView) -> members_pb2.Member:
         hardship=hardship(view),
         as_of_date=state.on,
         log_position=view.position,
+        personal_data_erased=view.personal_data_erased,
     )
 
 

@@ -7,14 +7,14 @@ from typing import TYPE_CHECKING, TypeAlias, TypeVar
 
 import grpc
 
-from benefits_platform import logs
+from benefits_platform import identity, logs
 from benefits_platform.domain_errors import PermissionDenied
 from benefits_platform.paging import next_page_token, page_bounds
 from benefits_platform.protos.benefits.v1 import members_pb2, members_pb2_grpc
 from benefits_platform.rpc import rpc
 from members.application import MemberChange, MembersApplication
+from members.entrypoints import access
 from members.entrypoints import converters as C
-from members.entrypoints.access import may_reveal, role
 
 if TYPE_CHECKING:
     from members.entrypoints.server import MembersServer
@@ -34,9 +34,12 @@ class MembersServicer(members_pb2_grpc.MembersServiceServicer):
         return self.server.application()
 
     async def _member_change(
-        self, handler: Callable[[Cmd], MemberChange], cmd: Cmd
+        self, handler: Callable[[Cmd], MemberChange], cmd: Cmd, *units: tuple[str, str]
     ) -> members_pb2.MemberChange:
-        return C.member_change(await self.server.write(handler, cmd))
+        """Run a member-changing command on a member (and units) in the caller's scope."""
+        member_id = str(getattr(cmd, "member_id", ""))
+        guarded = access.guarded(self.app, handler, member_id=member_id, units=units)
+        return C.member_change(await self.server.write(guarded, cmd))
 
     # -- units ----------------------------------------------------------------------
 
@@ -45,7 +48,8 @@ class MembersServicer(members_pb2_grpc.MembersServiceServicer):
         self, request: members_pb2.RegisterUnitRequest, context: Context
     ) -> members_pb2.UnitChange:
         cmd = C.register_unit(request)
-        return C.unit_change(await self.server.write(self.app.register_unit, cmd))
+        guarded = access.guarded(self.app, self.app.register_unit, parent_code=cmd.parent_code)
+        return C.unit_change(await self.server.write(guarded, cmd))
 
     @rpc
     async def GetUnit(
@@ -68,7 +72,8 @@ class MembersServicer(members_pb2_grpc.MembersServiceServicer):
     async def EnrollMember(
         self, request: members_pb2.EnrollMemberRequest, context: Context
     ) -> members_pb2.MemberChange:
-        return await self._member_change(self.app.enroll, C.enroll_member(request))
+        cmd = C.enroll_member(request)
+        return await self._member_change(self.app.enroll, cmd, ("unit_code", cmd.unit_code))
 
     @rpc
     async def GetMember(
@@ -77,14 +82,17 @@ class MembersServicer(members_pb2_grpc.MembersServiceServicer):
         member_id = C.member_id(request.member_id)
         as_of = C.as_of_date(request.as_of_date)
         reveal = request.reveal_national_id
-        if reveal and not may_reveal(context):
+        if reveal and not access.may_reveal():
             raise PermissionDenied(
                 "reveal_national_id: the caller's role may not see national ID numbers "
                 "in full; ask without reveal_national_id for the masked number"
             )
-        view = await self.server.read(self.app.member, member_id, as_of, reveal)
+        read = access.guarded(self.app, self.app.member, member_id=member_id)
+        view = await self.server.read(read, member_id, as_of, reveal)
         if reveal:
-            log.info("member.national_id_revealed", member_id=member_id, role=role(context))
+            log.info(
+                "member.national_id_revealed", member_id=member_id, caller=identity.current().id
+            )
         return C.member(view)
 
     @rpc
@@ -93,7 +101,9 @@ class MembersServicer(members_pb2_grpc.MembersServiceServicer):
     ) -> members_pb2.ListMembersResponse:
         unit_code = C.unit_code(request.unit_code, "unit_code") if request.unit_code else ""
         offset, size = page_bounds(request.page if request.HasField("page") else None)
-        page, total = await self.server.read(self.app.members, unit_code, offset, size)
+        unit_code = access.list_scope(identity.current(), unit_code)
+        read = access.guarded(self.app, self.app.members, units=[("unit_code", unit_code)])
+        page, total = await self.server.read(read, unit_code, offset, size)
         return members_pb2.ListMembersResponse(
             members=[C.member(view) for view in page],
             next_page_token=next_page_token(offset, len(page), total),
@@ -103,7 +113,8 @@ class MembersServicer(members_pb2_grpc.MembersServiceServicer):
     async def TransferMember(
         self, request: members_pb2.TransferMemberRequest, context: Context
     ) -> members_pb2.MemberChange:
-        return await self._member_change(self.app.transfer, C.transfer_member(request))
+        cmd = C.transfer_member(request)
+        return await self._member_change(self.app.transfer, cmd, ("to_unit_code", cmd.to_unit_code))
 
     @rpc
     async def TerminateMembership(
@@ -148,3 +159,11 @@ class MembersServicer(members_pb2_grpc.MembersServiceServicer):
         return await self._member_change(
             self.app.close_hardship_file, C.close_hardship_file(request)
         )
+
+    # -- personal data --------------------------------------------------------------
+
+    @rpc
+    async def ForgetMemberPersonalData(
+        self, request: members_pb2.ForgetMemberPersonalDataRequest, context: Context
+    ) -> members_pb2.MemberChange:
+        return await self._member_change(self.app.forget, C.forget_member(request))

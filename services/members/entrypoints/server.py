@@ -2,10 +2,10 @@
 
 ``create_server(config)`` builds everything and starts nothing. ``start()``
 listens at once with health NOT_SERVING; then, in the background, it loads (or
-on first start creates) the personal-data keys, opens the event store and folds
-the registry from the members log, connects to NATS, makes sure the
-BENEFITS_MEMBERS stream exists, starts the outbox relay, and only then reports
-SERVING. Events reach the stream only through the relay, as
+on first start creates) the service's keys, opens the members' key table and
+the event store, folds the registry from the members log, connects to NATS,
+makes sure the BENEFITS_MEMBERS stream exists, starts the outbox relay, and
+only then reports SERVING. Events reach the stream only through the relay, as
 ``benefits.members.v1.<EventType>``.
 """
 
@@ -26,6 +26,7 @@ from benefits_platform.server import StoreAndBusServer, serve
 from members.adapters import keys
 from members.adapters.event_codec import encode
 from members.application import MembersApplication, OneAtATime
+from members.entrypoints import access
 from members.entrypoints.grpc_servicer import MembersServicer
 
 log = logs.get("members.server")
@@ -46,15 +47,23 @@ class MembersServer(StoreAndBusServer[MembersApplication]):
     ) -> None:
         self.key_file = key_file or keys.key_file_path(config.data_dir)
         self.today = today
-        super().__init__(config, self._open_app, [SERVICE_NAME], codec=encode)
+        super().__init__(
+            config, self._open_app, [SERVICE_NAME], codec=encode, policies=[access.POLICY]
+        )
         members_pb2_grpc.add_MembersServiceServicer_to_server(
             MembersServicer(self), self.host.server
         )
         self.runner: OneAtATime | None = None
 
     def _open_app(self) -> MembersApplication:
-        personal = keys.load_or_create(self.key_file)
-        return MembersApplication(personal, eventsourcing_env(self.config.store), self.today)
+        service_keys = keys.load_or_create(self.key_file)
+        table = keys.KeyTable.open(self.config.store, self.config.data_dir)
+        personal = keys.MemberKeys(service_keys, table)
+        try:
+            return MembersApplication(personal, eventsourcing_env(self.config.store), self.today)
+        except BaseException:
+            personal.close()
+            raise
 
     async def on_ready(self) -> None:
         assert self.app is not None

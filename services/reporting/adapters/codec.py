@@ -19,16 +19,28 @@ from benefits_platform.protos.benefits.v1 import (
 )
 from reporting.domain import facts as F
 from reporting.domain.audit import EntryPostings, Link, StoredEvent
+from reporting.domain.claims import pool_account
 from reporting.domain.filters import EventKeys
 
 LEDGER, MEMBERS = "ledger", "members"
 SOURCES = (LEDGER, MEMBERS)
 
+E = events_pb2
 PAYLOADS: dict[str, type[Message]] = {
-    "ProgramOpened": events_pb2.ProgramOpened,
-    "ProgramClosed": events_pb2.ProgramClosed,
-    "PayoutPosted": events_pb2.PayoutPosted,
-    "PayoutReversed": events_pb2.PayoutReversed,
+    "ProgramOpened": E.ProgramOpened,
+    "ProgramClosed": E.ProgramClosed,
+    "PayoutPosted": E.PayoutPosted,
+    "PayoutReversed": E.PayoutReversed,
+    "ContributionRecorded": E.ContributionRecorded,
+    "ClaimFiled": E.ClaimFiled,
+    "ClaimReviewStarted": E.ClaimReviewStarted,
+    "ClaimApproved": E.ClaimApproved,
+    "ClaimRejected": E.ClaimRejected,
+    "ClaimWithdrawn": E.ClaimWithdrawn,
+    "ClaimPaid": E.ClaimPaid,
+    "EmergencyAidObligationCreated": E.EmergencyAidObligationCreated,
+    "EmergencyAidVerified": E.EmergencyAidVerified,
+    "PaymentRecovered": E.PaymentRecovered,
     **{
         name: getattr(member_events_pb2, name)
         for name in member_events_pb2.DESCRIPTOR.message_types_by_name
@@ -81,7 +93,7 @@ def recorded_us(envelope: events_pb2.EventEnvelope) -> int:
 
 def _entry(
     envelope: events_pb2.EventEnvelope,
-    payload: events_pb2.PayoutPosted | events_pb2.PayoutReversed,
+    payload: E.PayoutPosted | E.PayoutReversed | E.PaymentRecovered,
     kind: str,
     **extra: Any,
 ) -> F.EntryRecorded:
@@ -121,7 +133,10 @@ def ledger_fact(envelope: events_pb2.EventEnvelope) -> F.LedgerFact:
             reverses_entry_id=payload.reverses_entry_id,
             reason=enum_name(ledger_pb2.ReversalReason, payload.reason, "REVERSAL_REASON_"),
         )
+    if isinstance(payload, E.PaymentRecovered):
+        return _entry(envelope, payload, F.RECOVERY, reverses_entry_id=payload.recovers_entry_id)
     if isinstance(payload, events_pb2.ProgramOpened):
+        rules = payload.mutual_aid
         return F.ProgrammeOpened(
             position=position,
             recorded_us=recorded_us(envelope),
@@ -134,9 +149,92 @@ def ledger_fact(envelope: events_pb2.EventEnvelope) -> F.LedgerFact:
             standard_amount_fen=payload.standard_amount_fen,
             per_member_annual_cap_fen=payload.per_member_annual_cap_fen,
             hardship_only=payload.eligibility.hardship_only,
+            periods=tuple((p.period_id, p.start_date, p.end_date) for p in rules.periods),
+            overdraft_fen=rules.overdraft_fen,
+            verify_within_days=payload.emergency.verify_within_days,
         )
     if isinstance(payload, events_pb2.ProgramClosed):
         return F.ProgrammeClosed(position, recorded_us(envelope), payload.code, payload.fiscal_year)
+    return _mutual_aid_fact(envelope, payload)
+
+
+# Claim events after the filing -> the state they move the claim to.
+ClaimStep = (
+    E.ClaimReviewStarted | E.ClaimApproved | E.ClaimRejected | E.ClaimWithdrawn | E.ClaimPaid
+)
+CLAIM_STEPS: dict[type[Message], str] = {
+    E.ClaimReviewStarted: F.UNDER_REVIEW,
+    E.ClaimApproved: F.APPROVED,
+    E.ClaimRejected: F.REJECTED,
+    E.ClaimWithdrawn: F.WITHDRAWN,
+    E.ClaimPaid: F.PAID,
+}
+
+
+def _mutual_aid_fact(envelope: events_pb2.EventEnvelope, payload: Message | None) -> F.LedgerFact:
+    position, recorded = envelope.position, recorded_us(envelope)
+    if isinstance(payload, E.ContributionRecorded):
+        return F.ContributionRecorded(
+            position,
+            recorded,
+            payload.entry_id,
+            payload.member_id,
+            payload.program_code,
+            payload.fiscal_year,
+            payload.period_id,
+            payload.amount_fen,
+            payload.effective_date,
+            payload.basis.unit_code,
+            payload.basis.members_position,
+        )
+    if isinstance(payload, E.ClaimFiled):
+        return F.ClaimFiled(
+            position,
+            recorded,
+            payload.claim_id,
+            payload.member_id,
+            payload.program_code,
+            payload.fiscal_year,
+            payload.period_id,
+            payload.category,
+            payload.incident_date,
+            payload.bill_total_fen,
+            payload.self_paid_fen,
+            payload.basis.unit_code,
+            payload.basis.members_position,
+        )
+    if isinstance(payload, ClaimStep):
+        state, claim_id = CLAIM_STEPS[type(payload)], payload.claim_id
+        if isinstance(payload, E.ClaimApproved):
+            return F.ClaimChanged(position, recorded, claim_id, state, payload.approved_benefit_fen)
+        if isinstance(payload, E.ClaimPaid):
+            return F.ClaimChanged(
+                position,
+                recorded,
+                claim_id,
+                state,
+                payload.amount_fen,
+                payload.payout_entry_id,
+                payload.effective_date,
+            )
+        return F.ClaimChanged(position, recorded, claim_id, state)
+    if isinstance(payload, E.EmergencyAidObligationCreated):
+        return F.ObligationCreated(
+            position,
+            recorded,
+            payload.obligation_id,
+            payload.payout_entry_id,
+            payload.member_id,
+            payload.program_code,
+            payload.fiscal_year,
+            payload.amount_fen,
+            payload.effective_date,
+            payload.due_date,
+        )
+    if isinstance(payload, E.EmergencyAidVerified):
+        return F.AidVerified(
+            position, recorded, payload.payout_entry_id, payload.member_id, payload.verified_on
+        )
     return F.Unprojected(position, envelope.event_type)
 
 
@@ -200,9 +298,19 @@ def stored_event(envelope: events_pb2.EventEnvelope) -> StoredEvent:
 
 
 def entry_postings(envelope: events_pb2.EventEnvelope) -> EntryPostings | None:
+    """The postings of an entry (payout, reversal, recovery, contribution) and
+    the account it must move by its amount; None for any other event."""
     payload = payload_of(envelope)
-    if not isinstance(payload, events_pb2.PayoutPosted | events_pb2.PayoutReversed):
+    if not isinstance(
+        payload, E.PayoutPosted | E.PayoutReversed | E.PaymentRecovered | E.ContributionRecorded
+    ):
         return None
+    funding, moves = "", None
+    if isinstance(payload, E.PayoutPosted):
+        funding = payload.funding_account
+    elif isinstance(payload, E.ContributionRecorded):
+        funding = pool_account(payload.program_code, payload.fiscal_year)
+        moves = payload.amount_fen  # a contribution fills its pool
     return EntryPostings(
         envelope.position,
         envelope.event_id,
@@ -211,6 +319,8 @@ def entry_postings(envelope: events_pb2.EventEnvelope) -> EntryPostings | None:
         payload.fiscal_year,
         payload.amount_fen,
         [(p.account, p.amount_fen) for p in payload.postings],
+        funding,
+        moves,
     )
 
 
@@ -244,8 +354,15 @@ def event_keys(envelope: events_pb2.EventEnvelope) -> EventKeys:
         return EventKeys(recorded_us=recorded, effective_date=envelope.effective_date)
     get = getattr
     units: tuple[str, ...] = ()
-    if isinstance(payload, events_pb2.PayoutPosted):
+    # A reversal, a recovery and an emergency obligation count under their
+    # payout's unit, later claim events under the claim's.
+    linked = str(get(payload, "reverses_entry_id", "") or get(payload, "recovers_entry_id", ""))
+    if isinstance(payload, E.EmergencyAidObligationCreated | E.EmergencyAidVerified):
+        linked = payload.payout_entry_id
+    claim_id = str(get(payload, "claim_id", ""))
+    if isinstance(payload, E.PayoutPosted | E.ContributionRecorded | E.ClaimFiled):
         units = (payload.basis.unit_code,)
+        claim_id = ""
     elif isinstance(payload, member_events_pb2.UnitRegistered):
         units = (payload.code,)
     elif isinstance(payload, member_events_pb2.MemberEnrolled):
@@ -261,5 +378,6 @@ def event_keys(envelope: events_pb2.EventEnvelope) -> EventKeys:
         effective_date=envelope.effective_date or str(get(payload, "effective_date", "")),
         recorded_us=recorded,
         unit_codes=tuple(u for u in units if u),
-        reverses_entry_id=str(get(payload, "reverses_entry_id", "")),
+        reverses_entry_id=linked,
+        claim_id=claim_id,
     )

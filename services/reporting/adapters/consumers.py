@@ -328,11 +328,27 @@ class StreamConsumer:
                 await _nak(pending)
                 raise outcome.error
             if outcome.gap_at:
-                if await self._gone(outcome.gap_at, items[outcome.consumed][1]):
+                missing = await self._missing(outcome.gap_at, items[outcome.consumed][1])
+                if missing is None:
                     contiguous = False  # nothing to wait for: step over the gap
                     continue
-                await _nak(pending)  # out of order: let the missing one come first
-                return False
+                # Redelivered out of order (after a failed batch, the prefetched
+                # batch can hold the earlier messages, naked again behind these,
+                # round and round): apply the missing messages read straight from
+                # the stream first; their own redeliveries are then skipped as
+                # applied, and acknowledged with the batch after them (AckAll).
+                filled: Applied = await in_thread(
+                    self.owner.store.apply, self.source, missing, True
+                )
+                self._advance(filled)
+                await self.owner.advanced()
+                if filled.error is not None:
+                    await _nak(pending)
+                    raise filled.error
+                if filled.consumed < len(missing):
+                    await _nak(pending)  # waiting for members: let everything come again
+                    return False
+                continue
             if outcome.waits_for_members:
                 wait = self.owner.settings.ack_wait / 2
                 if not await self.owner.wait_for_position(MEMBERS, outcome.waits_for_members, wait):
@@ -347,13 +363,21 @@ class StreamConsumer:
                     return False
         return True
 
-    async def _gone(self, expected: int, got: int) -> bool:
-        """True when sequences ``expected``..``got``-1 are gone from the stream
-        (deleted: there is nothing to wait for), False when they exist (they were
-        delivered out of order and will come again)."""
+    async def _missing(self, expected: int, got: int) -> list[tuple[bytes, int]] | None:
+        """Sequences ``expected``..``got``-1 read from the stream (they were
+        delivered out of order), or None when one is gone (deleted: there is
+        nothing to wait for)."""
+        found = []
         for seq in range(expected, got):
-            if await streams.message(self.owner.js, self.source, seq) is not None:
-                return False
+            data = await streams.message(self.owner.js, self.source, seq)
+            if data is None:
+                await self._gone(expected, got)
+                return None
+            found.append((data, seq))
+        return found
+
+    async def _gone(self, expected: int, got: int) -> None:
+        """Sequences ``expected``..``got``-1 are missing from the stream."""
         log.error(
             "reporting.stream_gap",
             stream=self.stream,
@@ -361,7 +385,6 @@ class StreamConsumer:
             missing_to=got - 1,
             detail="messages deleted from the stream; run the audit (benefits audit verify)",
         )
-        return True
 
     def _advance(self, outcome: Applied) -> None:
         self.position, self.stream_seq = outcome.position, outcome.stream_seq

@@ -59,21 +59,34 @@ class LedgerStoreSpec:
         return f"the ledger's SQLite store {self.store.sqlite_path}"
 
 
+MAX_STORE_TEXT = 1000
+
+
 def _parse(text: str, field: str, schema: str = "") -> LedgerStoreSpec:
     text = text.strip()
+    if len(text) > MAX_STORE_TEXT or any(ord(ch) < 32 for ch in text):
+        raise InvalidArgument(
+            field, f"must be at most {MAX_STORE_TEXT} characters, without control characters"
+        )
     if text.lower() == NONE:
         return LedgerStoreSpec(None, "the comparison with the ledger's store was not asked for")
     if text.startswith(("postgresql://", "postgres://")):
         return LedgerStoreSpec(StoreConfig(kind="postgres", postgres_dsn=text,
                                            postgres_schema=schema))  # fmt: skip
     path = Path(text.removeprefix("sqlite:"))
-    if not path.is_file():
+    try:
+        found = path.is_file()
+    except (OSError, ValueError):  # a name too long for the file system, say
+        found = False
+    if not found:
         raise InvalidArgument(field, f"no SQLite file at {str(path)[:200]!r}")
     return LedgerStoreSpec(StoreConfig(kind="sqlite", sqlite_path=path))
 
 
 def resolve(requested: str, config: ServiceConfig) -> LedgerStoreSpec:
     """The store a VerifyLedger request means (see the module docstring)."""
+    if len(requested) > MAX_STORE_TEXT:
+        raise InvalidArgument("ledger_store", f"must be at most {MAX_STORE_TEXT} characters")
     if requested.strip():
         return _parse(requested, "ledger_store", os.environ.get(SCHEMA_ENV, "").strip())
     configured = os.environ.get(ENV, "").strip()
@@ -94,11 +107,20 @@ def open_store(spec: LedgerStoreSpec) -> EventLog:
     env = eventsourcing_env(spec.store)
     env["CREATE_TABLE"] = "false"
     try:
-        return EventLog(LedgerApplication, env)
+        log = EventLog(LedgerApplication, env)
     except Exception as error:
         raise FailedPrecondition(
             f"ledger_store: cannot open {spec.described}: {type(error).__name__}"
         ) from None
+    try:
+        log.recorder.max_notification_id()  # a file that is no event store fails here
+    except Exception as error:
+        log.close()
+        raise FailedPrecondition(
+            f"ledger_store: {spec.described} is not a readable event store: "
+            f"{type(error).__name__}"
+        ) from None
+    return log
 
 
 def _raw(state: Any) -> bytes:

@@ -157,8 +157,8 @@ class ReportQueries:
                 "SELECT program_code, unit_path, month, SUM(amount_fen),"
                 " SUM(CASE WHEN kind = 'PAYOUT' THEN 1 ELSE 0 END),"
                 " SUM(CASE WHEN kind = 'PAYOUT' THEN amount_fen ELSE 0 END),"
-                " SUM(CASE WHEN kind = 'PAYOUT' THEN 0 ELSE 1 END),"
-                " SUM(CASE WHEN kind = 'PAYOUT' THEN 0 ELSE -amount_fen END)"
+                " SUM(CASE WHEN kind = 'REVERSAL' THEN 1 ELSE 0 END),"
+                " SUM(CASE WHEN kind = 'REVERSAL' THEN -amount_fen ELSE 0 END)"
                 f" FROM rpt_entries WHERE {window} GROUP BY program_code, unit_path, month",
                 params,
             ).fetchall()
@@ -176,7 +176,8 @@ class ReportQueries:
                     f"SELECT {holder}, program_code, unit_path FROM rpt_entries"
                     f" WHERE {window} AND {holder} <> ''"
                     f" GROUP BY {holder}, program_code, unit_path"
-                    " HAVING SUM(CASE WHEN kind = 'PAYOUT' THEN 1 ELSE -1 END) > 0"
+                    " HAVING SUM(CASE kind WHEN 'PAYOUT' THEN 1 WHEN 'REVERSAL' THEN -1"
+                    " ELSE 0 END) > 0"
                     f" ORDER BY {holder}",
                     params,
                 )
@@ -223,6 +224,16 @@ class ReportQueries:
             Receipt(str(c), int(y), str(k), int(n), int(p), int(r)) for c, y, k, n, p, r in rows
         ]
 
+    def programme_exists(self, code: str, fiscal_year: int) -> bool:
+        """Whether the ledger opened programme ``code`` (in ``fiscal_year``; 0: any year)."""
+        sql = "SELECT 1 FROM rpt_programmes WHERE program_code = ?"
+        params: tuple[Any, ...] = (code,)
+        if fiscal_year:
+            sql += " AND fiscal_year = ?"
+            params += (fiscal_year,)
+        with self.db.transaction() as cur:
+            return cur.execute(sql + " LIMIT 1", params).fetchone() is not None
+
     def programme_kinds(self) -> dict[tuple[str, int], str]:
         with self.db.transaction() as cur:
             rows = cur.execute("SELECT program_code, fiscal_year, kind FROM rpt_programmes")
@@ -236,6 +247,16 @@ class ReportQueries:
         with self.db.transaction() as cur:
             found = self.store.originals(cur, pairs)
         return {entry_id: (unit, path) for entry_id, (unit, path, _household) in found.items()}
+
+    def claim_units(self, claim_ids: Iterable[str]) -> dict[str, tuple[str, str]]:
+        """claim id -> (unit code, unit path) the claim counts under."""
+        with self.db.transaction() as cur:
+            rows = self.store.select_in(
+                cur,
+                "SELECT claim_id, unit_code, unit_path FROM rpt_claims WHERE claim_id IN ({in})",
+                claim_ids,
+            )
+        return {str(c): (str(u), str(p)) for c, u, p in rows}
 
     def unit_paths(self, codes: Iterable[str]) -> dict[str, str]:
         with self.db.transaction() as cur:

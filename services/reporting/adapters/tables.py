@@ -21,6 +21,14 @@ from typing import Any
 
 from benefits_platform.sqlstore import Cursor, Database
 from reporting.adapters.codec import FACTS, LEDGER, MEMBERS, UndecodableEvent, envelope_of
+from reporting.domain.claims import (
+    ClaimRow,
+    ClaimsChanges,
+    ClaimsPlanner,
+    ClaimsState,
+    ObligationRow,
+    claims_needs,
+)
 from reporting.domain.projection import (
     HolderRows,
     LedgerPlanner,
@@ -121,6 +129,76 @@ MEMBERS_TABLE = _table(
     "member_id TEXT NOT NULL, unit_code TEXT NOT NULL, household_id TEXT NOT NULL,"
     " join_date TEXT NOT NULL, status TEXT NOT NULL, position {int} NOT NULL",
 )
+# Mutual aid and emergency aid (see reporting.domain.claims).
+RULES = _table(
+    "rpt_programme_rules",
+    2,
+    "program_code TEXT NOT NULL, fiscal_year {int} NOT NULL, mutual_aid {int} NOT NULL,"
+    " overdraft_fen {int} NOT NULL, verify_within_days {int} NOT NULL",
+)
+PERIODS = _table(
+    "rpt_periods",
+    3,
+    "program_code TEXT NOT NULL, fiscal_year {int} NOT NULL, period_id TEXT NOT NULL,"
+    " start_date TEXT NOT NULL, end_date TEXT NOT NULL",
+)
+CONTRIBUTIONS = _table(
+    "rpt_contributions",
+    1,
+    "position {pk}, entry_id TEXT NOT NULL, member_id TEXT NOT NULL,"
+    " program_code TEXT NOT NULL, fiscal_year {int} NOT NULL, period_id TEXT NOT NULL,"
+    " amount_fen {int} NOT NULL, effective_date TEXT NOT NULL, recorded_us {int} NOT NULL,"
+    " unit_code TEXT NOT NULL, unit_path TEXT NOT NULL",
+    "CREATE INDEX IF NOT EXISTS rpt_contributions_programme"
+    " ON rpt_contributions (program_code, fiscal_year, period_id)",
+)
+CONTRIBUTION_TOTALS = _table(
+    "rpt_contribution_totals",
+    4,
+    "program_code TEXT NOT NULL, fiscal_year {int} NOT NULL, period_id TEXT NOT NULL,"
+    " unit_path TEXT NOT NULL, contribution_count {int} NOT NULL, amount_fen {int} NOT NULL",
+)
+POOLS = _table(
+    "rpt_pools",
+    2,
+    "program_code TEXT NOT NULL, fiscal_year {int} NOT NULL, contributed_fen {int} NOT NULL,"
+    " contribution_count {int} NOT NULL, claims_paid_fen {int} NOT NULL,"
+    " claims_paid_count {int} NOT NULL",
+)
+CLAIMS = _table(
+    "rpt_claims",
+    1,
+    "claim_id TEXT NOT NULL, program_code TEXT NOT NULL, fiscal_year {int} NOT NULL,"
+    " period_id TEXT NOT NULL, member_id TEXT NOT NULL, category TEXT NOT NULL,"
+    " incident_date TEXT NOT NULL, unit_code TEXT NOT NULL, unit_path TEXT NOT NULL,"
+    " bill_total_fen {int} NOT NULL, self_paid_fen {int} NOT NULL, state TEXT NOT NULL,"
+    " approved_fen {int} NOT NULL, paid_fen {int} NOT NULL, payout_entry_id TEXT NOT NULL,"
+    " paid_on TEXT NOT NULL, filed_position {int} NOT NULL, filed_us {int} NOT NULL,"
+    " position {int} NOT NULL, recorded_us {int} NOT NULL",
+    "CREATE INDEX IF NOT EXISTS rpt_claims_programme ON rpt_claims (program_code, fiscal_year)",
+    "CREATE INDEX IF NOT EXISTS rpt_claims_member ON rpt_claims (member_id)",
+)
+CLAIM_HISTORY = _table(
+    "rpt_claim_history",
+    1,
+    "position {pk}, claim_id TEXT NOT NULL, program_code TEXT NOT NULL,"
+    " fiscal_year {int} NOT NULL, state TEXT NOT NULL, benefit_fen {int} NOT NULL,"
+    " recorded_us {int} NOT NULL",
+    "CREATE INDEX IF NOT EXISTS rpt_claim_history_programme"
+    " ON rpt_claim_history (program_code, fiscal_year, position)",
+)
+OBLIGATIONS = _table(
+    "rpt_emergency_obligations",
+    1,
+    "payout_entry_id TEXT NOT NULL, obligation_id TEXT NOT NULL, member_id TEXT NOT NULL,"
+    " program_code TEXT NOT NULL, fiscal_year {int} NOT NULL, unit_code TEXT NOT NULL,"
+    " unit_path TEXT NOT NULL, amount_fen {int} NOT NULL, effective_date TEXT NOT NULL,"
+    " due_date TEXT NOT NULL, created_position {int} NOT NULL, created_us {int} NOT NULL,"
+    " verified_on TEXT NOT NULL, verified_us {int} NOT NULL, recovered_fen {int} NOT NULL,"
+    " instalments {int} NOT NULL, reversed_fen {int} NOT NULL, reversed_us {int} NOT NULL,"
+    " position {int} NOT NULL",
+    "CREATE INDEX IF NOT EXISTS rpt_emergency_due ON rpt_emergency_obligations (due_date)",
+)
 POSITIONS = _table(
     "projection_positions",
     1,
@@ -137,8 +215,19 @@ PROJECTION_TABLES = (
     MONTHS,
     MEMBER_UNITS,
     HOUSEHOLD_UNITS,
+    RULES,
+    PERIODS,
+    CONTRIBUTIONS,
+    CONTRIBUTION_TOTALS,
+    POOLS,
+    CLAIMS,
+    CLAIM_HISTORY,
+    OBLIGATIONS,
 )
 ALL_TABLES = (*PROJECTION_TABLES, POSITIONS)
+# Tables keyed by a log position, appended to in key order: SQLite's rowid
+# tables suit them; every other table is stored in its key's B-tree.
+ROWID_TABLES = (ENTRIES, CONTRIBUTIONS, CLAIM_HISTORY)
 
 
 def _ddl(db: Database, table: Table) -> str:
@@ -146,7 +235,7 @@ def _ddl(db: Database, table: Table) -> str:
     columns = table.ddl.format(int=integer, pk=f"{integer} NOT NULL")
     key = ", ".join(table.key_columns)
     ddl = f"CREATE TABLE IF NOT EXISTS {table.name} ({columns}, PRIMARY KEY ({key}))"
-    if not db.is_postgres and table is not ENTRIES:
+    if not db.is_postgres and table not in ROWID_TABLES:
         # Rows stored in their key's B-tree: one tree to update per upsert, not two.
         ddl += " WITHOUT ROWID"
     return ddl
@@ -349,6 +438,7 @@ class ProjectionStore:
         for fact, seq in items:
             planner.add(fact, seq)
         changes = planner.changes()
+        self._apply_claims(cur, facts, planner)
         for opened in changes.opened:
             cur.execute(
                 _insert(PROGRAMMES),
@@ -394,6 +484,68 @@ class ProjectionStore:
         for table, add, rows in writes:
             if rows:
                 cur.executemany(_upsert(table, add), rows)
+
+    def claim_rows(self, cur: Cursor, ids: Iterable[str]) -> dict[str, ClaimRow]:
+        return {
+            str(row[0]): ClaimRow(*row)
+            for row in self.select_in(
+                cur,
+                f"SELECT {', '.join(CLAIMS.columns)} FROM rpt_claims WHERE claim_id IN ({{in}})",
+                ids,
+            )
+        }
+
+    def obligation_rows(self, cur: Cursor, entry_ids: Iterable[str]) -> dict[str, ObligationRow]:
+        return {
+            str(row[0]): ObligationRow(*row)
+            for row in self.select_in(
+                cur,
+                f"SELECT {', '.join(OBLIGATIONS.columns)} FROM rpt_emergency_obligations"
+                " WHERE payout_entry_id IN ({in})",
+                entry_ids,
+            )
+        }
+
+    def _apply_claims(self, cur: Cursor, facts: list[Any], ledger: LedgerPlanner) -> None:
+        """The mutual-aid and emergency-aid part of a ledger batch (after the
+        entries: an obligation reads its payout's unit from them)."""
+        needs = claims_needs(facts)
+        before = self.originals(cur, needs.payouts)
+        state = ClaimsState(
+            units=self._unit_info(cur, needs.units),
+            claims=self.claim_rows(cur, needs.claims),
+            obligations=self.obligation_rows(cur, needs.obligations),
+        )
+        planner = ClaimsPlanner(
+            state, lambda entry_id: ledger.original(entry_id) or before.get(entry_id)
+        )
+        for fact in facts:
+            planner.add(fact)
+        self._write_claims(cur, planner.changes())
+
+    @staticmethod
+    def _write_claims(cur: Cursor, changes: ClaimsChanges) -> None:
+        if not changes:
+            return
+        writes: list[tuple[str, list[Any]]] = [
+            (_insert(RULES), changes.rules),
+            (_insert(PERIODS), changes.periods),
+            (_insert(CONTRIBUTIONS), changes.contributions),
+            (
+                _upsert(CONTRIBUTION_TOTALS, add=True),
+                [(*k, *v) for k, v in sorted(changes.contribution_totals.items())],
+            ),
+            (_upsert(POOLS, add=True), [(*k, *v) for k, v in sorted(changes.pools.items())]),
+            (_upsert(CLAIMS, add=False), [r for _k, r in sorted(changes.claims.items())]),
+            (_insert(CLAIM_HISTORY), changes.history),
+            (
+                _upsert(OBLIGATIONS, add=False),
+                [r for _k, r in sorted(changes.obligations.items())],
+            ),
+        ]
+        for sql, rows in writes:
+            if rows:
+                cur.executemany(sql, rows)
 
     def _apply_members(self, cur: Cursor, items: list[tuple[Any, int]]) -> None:
         facts = [fact for fact, _seq in items]

@@ -4,8 +4,10 @@ finds (with how many it found) and what it looked at.
 - :class:`ChainCheck`: positions strictly increase, each event's prev_hash is
   the hash of the event before it in the stream (else something was deleted or
   inserted before it), and its own hash is right (else it was edited).
-- :class:`PostingsCheck`: every entry's postings sum to zero, the programme
-  fund moves by the entry's amount, and all postings together sum to zero.
+- :class:`PostingsCheck`: every entry's postings sum to zero, the account the
+  entry draws on (the programme fund, or a mutual-aid pool for claim payouts
+  and contributions) moves by the entry's amount, and all postings together
+  sum to zero.
 - :class:`StoreCheck`: the ledger's store against its stream, event by event:
   an event edited in the store, deleted from it, inserted into it, or two
   events swapped.
@@ -127,6 +129,11 @@ class EntryPostings:
     fiscal_year: int
     amount_fen: int
     postings: Sequence[tuple[str, int]]
+    # The account the entry moves by its amount ("": the programme fund) and
+    # by how much (None: -amount_fen, as a payout draws on its fund; a
+    # contribution moves its pool by +amount_fen).
+    funding_account: str = ""
+    funding_moves_fen: int | None = None
 
 
 class PostingsCheck:
@@ -140,13 +147,14 @@ class PostingsCheck:
         self.position = entry.position
         total = sum(amount for _account, amount in entry.postings)
         self.total += total
-        fund = f"{FUND_PREFIX}{entry.program_code}:{entry.fiscal_year}"
+        fund = entry.funding_account or f"{FUND_PREFIX}{entry.program_code}:{entry.fiscal_year}"
+        moves = -entry.amount_fen if entry.funding_moves_fen is None else entry.funding_moves_fen
         fund_moved = sum(amount for account, amount in entry.postings if account == fund)
         if total != 0:
             kind, expected, actual = "postings-unbalanced", "0", str(total)
             detail = "the entry's postings do not sum to zero"
-        elif fund_moved != -entry.amount_fen:
-            kind, expected, actual = "postings-amount", str(-entry.amount_fen), str(fund_moved)
+        elif fund_moved != moves:
+            kind, expected, actual = "postings-amount", str(moves), str(fund_moved)
             detail = f"the postings move {fund} by another amount than the entry's"
         else:
             return

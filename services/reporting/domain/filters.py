@@ -20,8 +20,11 @@ class EventKeys:
     recorded_us: int = 0
     # Units the event names (a payout: its basis's unit; a transfer: both).
     unit_codes: tuple[str, ...] = ()
-    # A reversal counts under its payout's unit, looked up by this id.
+    # A reversal (a recovery, an emergency obligation) counts under its
+    # payout's unit, looked up by this id.
     reverses_entry_id: str = ""
+    # A claim's later events count under the unit it was filed under.
+    claim_id: str = ""
 
 
 @dataclass(frozen=True)

@@ -20,9 +20,11 @@ What the ledger projection keeps (one row each):
 A payout counts under the unit its eligibility basis recorded (the member's
 unit on the effective date), rolled up through the unit tree from the members
 log as it stood at the basis's members position; a reversal counts where its
-payout did. The consumer applies a ledger event only once the members
-projection has reached that position, so the result never depends on how the
-two streams interleave: a rebuild equals the live projection.
+payout did, and so does a recovery (a clawback of part of an emergency
+payout: net in the paid figures, not a change of the counts). The consumer
+applies a ledger event only once the members projection has reached that
+position, so the result never depends on how the two streams interleave: a
+rebuild equals the live projection.
 """
 
 from __future__ import annotations
@@ -36,7 +38,10 @@ from .facts import (
     ALL_PROGRAMMES,
     PATH_SEPARATOR,
     PAYOUT,
+    REVERSAL,
     UNASSIGNED,
+    ClaimFiled,
+    ContributionRecorded,
     EntryRecorded,
     LedgerFact,
     MemberEnrolled,
@@ -69,7 +74,9 @@ def figures(entry: EntryRecorded) -> tuple[int, int, int, int, int]:
     amount = entry.amount_fen
     if entry.kind == PAYOUT:
         return amount, 1, amount, 0, 0
-    return amount, 0, 0, 1, -amount
+    if entry.kind == REVERSAL:
+        return amount, 0, 0, 1, -amount
+    return amount, 0, 0, 0, 0  # a recovery: paid net of it, nothing else moves
 
 
 def add_into(target: list[int], values: Iterable[int]) -> None:
@@ -87,6 +94,15 @@ def positive_nodes(paths: Iterable[str]) -> set[str]:
 
 def depth_of(path: str) -> int:
     return path.count(PATH_SEPARATOR) + 1 if path else 0
+
+
+def unit_path(units: Mapping[str, UnitInfo], code: str, members_position: int) -> str:
+    """The unit's path as the members log had it at ``members_position``
+    (UNASSIGNED when no unit was recorded or the unit came later)."""
+    found = units.get(code) if code and members_position > 0 else None
+    if found is None or found[1] > members_position:
+        return UNASSIGNED
+    return found[0]
 
 
 # -- the ledger -------------------------------------------------------------------
@@ -184,7 +200,9 @@ def households_needed(facts: Iterable[LedgerFact], originals: Mapping[str, Origi
 def members_position_needed(fact: LedgerFact) -> int:
     """The members-log position the members projection must have reached
     before ``fact`` can be applied (0: none)."""
-    return fact.members_position if isinstance(fact, EntryRecorded) else 0
+    if isinstance(fact, EntryRecorded | ContributionRecorded | ClaimFiled):
+        return fact.members_position
+    return 0
 
 
 class _Holders:
@@ -285,10 +303,12 @@ class LedgerPlanner:
 
     def unit_path(self, code: str, members_position: int) -> str:
         """The unit's path as the members log had it at ``members_position``."""
-        found = self.state.units.get(code) if code and members_position > 0 else None
-        if found is None or found[1] > members_position:
-            return UNASSIGNED
-        return found[0]
+        return unit_path(self.state.units, code, members_position)
+
+    def original(self, entry_id: str) -> Original | None:
+        """(unit code, unit path, household) of a payout of this batch or of
+        the state (None: the projection never saw it)."""
+        return self._originals.get(entry_id) or self.state.originals.get(entry_id)
 
     def add(self, fact: LedgerFact, stream_seq: int) -> None:
         if isinstance(fact, EntryRecorded):
@@ -299,10 +319,9 @@ class LedgerPlanner:
             self.out.closed.append(fact)
 
     def _original(self, entry_id: str) -> Original:
-        found = self._originals.get(entry_id) or self.state.originals.get(entry_id)
         # A reversal whose payout the projection never saw (a stream that does
         # not start at the first event) counts as unassigned.
-        return found or ("", UNASSIGNED, "")
+        return self.original(entry_id) or ("", UNASSIGNED, "")
 
     def _entry(self, e: EntryRecorded, stream_seq: int) -> None:
         if e.kind == PAYOUT:
@@ -312,7 +331,7 @@ class LedgerPlanner:
             delta = 1
         else:
             unit_code, path, household = self._original(e.reverses_entry_id)
-            delta = -1
+            delta = -1 if e.kind == REVERSAL else 0
         month = month_of(e.effective_date)
         code, year = e.program_code, e.fiscal_year
         self.out.entries.append(

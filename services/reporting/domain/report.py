@@ -16,11 +16,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from benefits_platform.domain_errors import InvalidArgument
 
 from .facts import ALL_PROGRAMMES, ROOT, UNASSIGNED, nodes_of
 from .projection import positive_nodes
+
+if TYPE_CHECKING:
+    from .claims import ClaimsReport, EmergencyFigures
 
 MAX_DEPTH = 4
 MONTHS = range(1, 13)
@@ -40,6 +44,11 @@ class Figures:
     def person_times(self) -> int:
         """人次: payouts net of reversals."""
         return self.payout_count - self.reversal_count
+
+    @property
+    def recovered_fen(self) -> int:
+        """Recovered from emergency payouts: what paid_fen lacks of payouts less reversals."""
+        return self.payout_fen - self.reversal_fen - self.paid_fen
 
     def add(self, paid: int, payouts: int, gross: int, reversals: int, reversed_fen: int) -> None:
         self.paid_fen += paid
@@ -118,13 +127,21 @@ class AnnualReport:
     as_of_us: int | None
     programmes: list[Section]
     overall: Section
+    # Mutual-aid programmes (claims, contributions, pool) and emergency-aid
+    # programmes (payouts and what became of them) within the same subtree.
+    mutual_aid: list[ClaimsReport] = field(default_factory=list)
+    emergency: list[tuple[ProgrammeInfo, EmergencyFigures]] = field(default_factory=list)
 
 
-def check_request(fiscal_year: int, depth: int, field_prefix: str = "") -> None:
+def check_request(
+    fiscal_year: int, depth: int, field_prefix: str = "", as_of_us: int | None = None
+) -> None:
     if not 2000 <= fiscal_year <= 2100:
         raise InvalidArgument(f"{field_prefix}fiscal_year", "must be a year from 2000 to 2100")
     if not 0 <= depth <= MAX_DEPTH:
         raise InvalidArgument(f"{field_prefix}unit_depth", f"must be 0 to {MAX_DEPTH}")
+    if as_of_us is not None and as_of_us <= 0:
+        raise InvalidArgument(f"{field_prefix}as_of", "must be a time after the epoch")
 
 
 NodeFigures = Mapping[tuple[str, str], Figures]  # (programme code, node) -> figures

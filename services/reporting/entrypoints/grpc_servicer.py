@@ -13,34 +13,23 @@ import datetime as dt
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import grpc
-
+from benefits_platform import identity
 from benefits_platform.aio import in_thread
-from benefits_platform.domain_errors import PermissionDenied, Unavailable
+from benefits_platform.domain_errors import Unavailable
 from benefits_platform.paging import page_bounds
 from benefits_platform.protos.benefits.v1 import reporting_pb2, reporting_pb2_grpc
-from benefits_platform.rpc import metadata_value, rpc, rpc_stream
+from benefits_platform.rpc import rpc, rpc_stream
 from reporting.application import ReportingApplication
 from reporting.auditing import Auditor, EventsQuery
 from reporting.domain.filters import EventFilter
+from reporting.entrypoints import access
 from reporting.entrypoints import converters as C
 
 if TYPE_CHECKING:
     from reporting.entrypoints.server import ReportingServer
 
-ROLE_HEADER = "x-role"
-ADMIN, AUDITOR = "admin", "auditor"
 T = TypeVar("T")
 Item = TypeVar("Item")
-
-
-def require_role(context: grpc.aio.ServicerContext, allowed: set[str], what: str) -> None:
-    """The seam the security issue replaces with authenticated roles."""
-    role = metadata_value(context, ROLE_HEADER).strip().lower()
-    if role not in allowed:
-        raise PermissionDenied(
-            f"{what} needs the role {' or '.join(sorted(allowed))} (metadata {ROLE_HEADER})"
-        )
 
 
 async def relay_progress(
@@ -100,6 +89,7 @@ class ReportingServicer(reporting_pb2_grpc.ReportingServiceServicer):
         self, request: reporting_pb2.GetMemberStatementRequest, context: Any
     ) -> reporting_pb2.MemberStatement:
         offset, limit = page_bounds(request.page if request.HasField("page") else None)
+        await in_thread(access.check_member, self.app, identity.current(), request.member_id)
         found = await in_thread(
             self.app.member_statement, request.member_id, request.fiscal_year, offset, limit
         )
@@ -109,6 +99,7 @@ class ReportingServicer(reporting_pb2_grpc.ReportingServiceServicer):
     async def GetProgramTotals(
         self, request: reporting_pb2.GetProgramTotalsRequest, context: Any
     ) -> reporting_pb2.ProgramReport:
+        await in_thread(access.check_unit, self.app, identity.current(), request.unit_code)
         section, _positions = await in_thread(
             self.app.programme_totals,
             request.program_code,
@@ -122,7 +113,8 @@ class ReportingServicer(reporting_pb2_grpc.ReportingServiceServicer):
     async def GetAnnualReport(
         self, request: reporting_pb2.GetAnnualReportRequest, context: Any
     ) -> reporting_pb2.AnnualReport:
-        as_of = C.micros(request.as_of) if request.HasField("as_of") else None
+        as_of = C.micros(request.as_of, "as_of") if request.HasField("as_of") else None
+        await in_thread(access.check_unit, self.app, identity.current(), request.unit_code)
         report, positions = await in_thread(
             self.app.annual_report,
             request.fiscal_year,
@@ -132,12 +124,47 @@ class ReportingServicer(reporting_pb2_grpc.ReportingServiceServicer):
         )
         return C.annual_report(report, positions, dt.datetime.now(dt.UTC))
 
+    @rpc
+    async def GetClaimsReport(
+        self, request: reporting_pb2.GetClaimsReportRequest, context: Any
+    ) -> reporting_pb2.ClaimsReport:
+        as_of = C.micros(request.as_of, "as_of") if request.HasField("as_of") else None
+        await in_thread(access.check_unit, self.app, identity.current(), request.unit_code)
+        report, positions = await in_thread(
+            self.app.claims_report,
+            request.program_code,
+            request.fiscal_year,
+            request.period_id,
+            request.unit_code,
+            request.unit_depth,
+            as_of,
+        )
+        return C.claims_report(report, positions, dt.datetime.now(dt.UTC))
+
+    @rpc
+    async def ListOverdueEmergencyAid(
+        self, request: reporting_pb2.ListOverdueEmergencyAidRequest, context: Any
+    ) -> reporting_pb2.ListOverdueEmergencyAidResponse:
+        offset, limit = page_bounds(request.page if request.HasField("page") else None)
+        await in_thread(access.check_unit, self.app, identity.current(), request.unit_code)
+        found = await in_thread(
+            self.app.overdue_aid,
+            request.as_of_date,
+            request.program_code,
+            request.fiscal_year,
+            request.unit_code,
+            offset,
+            limit,
+        )
+        return C.overdue_aid(found)
+
     @rpc_stream
     async def StreamEvents(
         self, request: reporting_pb2.StreamEventsRequest, context: Any
     ) -> AsyncIterator[reporting_pb2.StreamEventsResponse]:
         source = C.stream_source(request)
         C.check_stream_request(request)
+        await in_thread(access.check_unit, self.app, identity.current(), request.unit_code)
         query = EventsQuery(
             source=source,
             start_position=request.start_position,
@@ -148,10 +175,10 @@ class ReportingServicer(reporting_pb2_grpc.ReportingServiceServicer):
                 fiscal_year=request.fiscal_year,
                 effective_from=request.effective_from,
                 effective_to=request.effective_to,
-                recorded_from_us=C.micros(request.recorded_from)
+                recorded_from_us=C.micros(request.recorded_from, "recorded_from")
                 if request.HasField("recorded_from")
                 else 0,
-                recorded_to_us=C.micros(request.recorded_to)
+                recorded_to_us=C.micros(request.recorded_to, "recorded_to")
                 if request.HasField("recorded_to")
                 else 0,
             ),
@@ -166,8 +193,6 @@ class ReportingServicer(reporting_pb2_grpc.ReportingServiceServicer):
     async def VerifyLedger(
         self, request: reporting_pb2.VerifyLedgerRequest, context: Any
     ) -> AsyncIterator[reporting_pb2.VerifyLedgerResponse]:
-        if request.ledger_store:
-            require_role(context, {ADMIN, AUDITOR}, "VerifyLedger with ledger_store")
         auditor = self.auditor
 
         async def work(progress: Callable[[str, int, int], Awaitable[None]]) -> Any:
@@ -184,7 +209,6 @@ class ReportingServicer(reporting_pb2_grpc.ReportingServiceServicer):
     async def RebuildProjections(
         self, request: reporting_pb2.RebuildProjectionsRequest, context: Any
     ) -> AsyncIterator[reporting_pb2.RebuildProjectionsResponse]:
-        require_role(context, {ADMIN}, "RebuildProjections")
         auditor = self.auditor
 
         async def work(progress: Callable[[str, int, int], Awaitable[None]]) -> Any:

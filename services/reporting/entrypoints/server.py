@@ -28,6 +28,7 @@ from benefits_platform.sqlstore import Database
 from reporting.adapters.consumers import ConsumerSettings, Projections
 from reporting.application import ReportingApplication
 from reporting.auditing import Auditor
+from reporting.entrypoints import access
 from reporting.entrypoints.grpc_servicer import ReportingServicer
 
 log = logs.get("reporting.server")
@@ -38,7 +39,7 @@ SERVICE_NAME = reporting_pb2.DESCRIPTOR.services_by_name["ReportingService"].ful
 
 class ReportingServer(StoreAndBusServer[ReportingApplication]):
     def __init__(self, config: ServiceConfig, settings: ConsumerSettings | None = None) -> None:
-        super().__init__(config, self._open_app, [SERVICE_NAME])
+        super().__init__(config, self._open_app, [SERVICE_NAME], policies=[access.POLICY])
         reporting_pb2_grpc.add_ReportingServiceServicer_to_server(
             ReportingServicer(self), self.host.server
         )

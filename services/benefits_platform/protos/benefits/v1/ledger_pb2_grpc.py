@@ -86,6 +86,76 @@ class LedgerServiceStub:
                 request_serializer=benefits_dot_v1_dot_ledger__pb2.ListMemberEntriesRequest.SerializeToString,
                 response_deserializer=benefits_dot_v1_dot_ledger__pb2.ListMemberEntriesResponse.FromString,
                 _registered_method=True)
+        self.RecordContribution = channel.unary_unary(
+                '/benefits.v1.LedgerService/RecordContribution',
+                request_serializer=benefits_dot_v1_dot_ledger__pb2.RecordContributionRequest.SerializeToString,
+                response_deserializer=benefits_dot_v1_dot_ledger__pb2.Contribution.FromString,
+                _registered_method=True)
+        self.RecordContributions = channel.unary_unary(
+                '/benefits.v1.LedgerService/RecordContributions',
+                request_serializer=benefits_dot_v1_dot_ledger__pb2.RecordContributionsRequest.SerializeToString,
+                response_deserializer=benefits_dot_v1_dot_ledger__pb2.RecordContributionsResponse.FromString,
+                _registered_method=True)
+        self.GetPool = channel.unary_unary(
+                '/benefits.v1.LedgerService/GetPool',
+                request_serializer=benefits_dot_v1_dot_ledger__pb2.GetPoolRequest.SerializeToString,
+                response_deserializer=benefits_dot_v1_dot_ledger__pb2.Pool.FromString,
+                _registered_method=True)
+        self.FileClaim = channel.unary_unary(
+                '/benefits.v1.LedgerService/FileClaim',
+                request_serializer=benefits_dot_v1_dot_ledger__pb2.FileClaimRequest.SerializeToString,
+                response_deserializer=benefits_dot_v1_dot_ledger__pb2.Claim.FromString,
+                _registered_method=True)
+        self.GetClaim = channel.unary_unary(
+                '/benefits.v1.LedgerService/GetClaim',
+                request_serializer=benefits_dot_v1_dot_ledger__pb2.GetClaimRequest.SerializeToString,
+                response_deserializer=benefits_dot_v1_dot_ledger__pb2.Claim.FromString,
+                _registered_method=True)
+        self.ListClaims = channel.unary_unary(
+                '/benefits.v1.LedgerService/ListClaims',
+                request_serializer=benefits_dot_v1_dot_ledger__pb2.ListClaimsRequest.SerializeToString,
+                response_deserializer=benefits_dot_v1_dot_ledger__pb2.ListClaimsResponse.FromString,
+                _registered_method=True)
+        self.StartReview = channel.unary_unary(
+                '/benefits.v1.LedgerService/StartReview',
+                request_serializer=benefits_dot_v1_dot_ledger__pb2.StartReviewRequest.SerializeToString,
+                response_deserializer=benefits_dot_v1_dot_ledger__pb2.Claim.FromString,
+                _registered_method=True)
+        self.ApproveClaim = channel.unary_unary(
+                '/benefits.v1.LedgerService/ApproveClaim',
+                request_serializer=benefits_dot_v1_dot_ledger__pb2.ApproveClaimRequest.SerializeToString,
+                response_deserializer=benefits_dot_v1_dot_ledger__pb2.Claim.FromString,
+                _registered_method=True)
+        self.RejectClaim = channel.unary_unary(
+                '/benefits.v1.LedgerService/RejectClaim',
+                request_serializer=benefits_dot_v1_dot_ledger__pb2.RejectClaimRequest.SerializeToString,
+                response_deserializer=benefits_dot_v1_dot_ledger__pb2.Claim.FromString,
+                _registered_method=True)
+        self.WithdrawClaim = channel.unary_unary(
+                '/benefits.v1.LedgerService/WithdrawClaim',
+                request_serializer=benefits_dot_v1_dot_ledger__pb2.WithdrawClaimRequest.SerializeToString,
+                response_deserializer=benefits_dot_v1_dot_ledger__pb2.Claim.FromString,
+                _registered_method=True)
+        self.PayClaim = channel.unary_unary(
+                '/benefits.v1.LedgerService/PayClaim',
+                request_serializer=benefits_dot_v1_dot_ledger__pb2.PayClaimRequest.SerializeToString,
+                response_deserializer=benefits_dot_v1_dot_ledger__pb2.Claim.FromString,
+                _registered_method=True)
+        self.VerifyEmergencyAid = channel.unary_unary(
+                '/benefits.v1.LedgerService/VerifyEmergencyAid',
+                request_serializer=benefits_dot_v1_dot_ledger__pb2.VerifyEmergencyAidRequest.SerializeToString,
+                response_deserializer=benefits_dot_v1_dot_ledger__pb2.EmergencyObligation.FromString,
+                _registered_method=True)
+        self.RecoverPayment = channel.unary_unary(
+                '/benefits.v1.LedgerService/RecoverPayment',
+                request_serializer=benefits_dot_v1_dot_ledger__pb2.RecoverPaymentRequest.SerializeToString,
+                response_deserializer=benefits_dot_v1_dot_ledger__pb2.Entry.FromString,
+                _registered_method=True)
+        self.ListEmergencyObligations = channel.unary_unary(
+                '/benefits.v1.LedgerService/ListEmergencyObligations',
+                request_serializer=benefits_dot_v1_dot_ledger__pb2.ListEmergencyObligationsRequest.SerializeToString,
+                response_deserializer=benefits_dot_v1_dot_ledger__pb2.ListEmergencyObligationsResponse.FromString,
+                _registered_method=True)
 
 
 class LedgerServiceServicer:
@@ -158,6 +228,109 @@ class LedgerServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RecordContribution(self, request, context):
+        """Mutual aid (programmes with MutualAidRules).
+
+        Records a member's contribution for one period: credits the programme's
+        pool and enrols the member for the period. Idempotent on request_id.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordContributions(self, request, context):
+        """Records up to 10,000 contributions, all or nothing.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetPool(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def FileClaim(self, request, context):
+        """Files a claim (state FILED). Idempotent on request_id; a second claim for
+        the same hospital and bill reference is ALREADY_EXISTS.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetClaim(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListClaims(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def StartReview(self, request, context):
+        """FILED -> UNDER_REVIEW.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ApproveClaim(self, request, context):
+        """UNDER_REVIEW -> APPROVED, with the benefit computed from the programme's
+        rules (or less, with a reason). The caller that filed the claim cannot
+        approve it (PERMISSION_DENIED).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RejectClaim(self, request, context):
+        """UNDER_REVIEW -> REJECTED, with a reason code.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WithdrawClaim(self, request, context):
+        """FILED, UNDER_REVIEW or APPROVED -> WITHDRAWN.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PayClaim(self, request, context):
+        """APPROVED -> PAID: posts the approved benefit as a payout drawn from the
+        pool. Idempotent on request_id (the payout's entry id derives from it).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def VerifyEmergencyAid(self, request, context):
+        """Emergency aid (programmes with EmergencyRules): a payout is paid first and
+        verified after, by the due date recorded with it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecoverPayment(self, request, context):
+        """Records a clawback of an unverified emergency payout, in full or by
+        instalments, never more than was paid net of earlier recoveries.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListEmergencyObligations(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_LedgerServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -210,6 +383,76 @@ def add_LedgerServiceServicer_to_server(servicer, server):
                     servicer.ListMemberEntries,
                     request_deserializer=benefits_dot_v1_dot_ledger__pb2.ListMemberEntriesRequest.FromString,
                     response_serializer=benefits_dot_v1_dot_ledger__pb2.ListMemberEntriesResponse.SerializeToString,
+            ),
+            'RecordContribution': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordContribution,
+                    request_deserializer=benefits_dot_v1_dot_ledger__pb2.RecordContributionRequest.FromString,
+                    response_serializer=benefits_dot_v1_dot_ledger__pb2.Contribution.SerializeToString,
+            ),
+            'RecordContributions': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordContributions,
+                    request_deserializer=benefits_dot_v1_dot_ledger__pb2.RecordContributionsRequest.FromString,
+                    response_serializer=benefits_dot_v1_dot_ledger__pb2.RecordContributionsResponse.SerializeToString,
+            ),
+            'GetPool': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetPool,
+                    request_deserializer=benefits_dot_v1_dot_ledger__pb2.GetPoolRequest.FromString,
+                    response_serializer=benefits_dot_v1_dot_ledger__pb2.Pool.SerializeToString,
+            ),
+            'FileClaim': grpc.unary_unary_rpc_method_handler(
+                    servicer.FileClaim,
+                    request_deserializer=benefits_dot_v1_dot_ledger__pb2.FileClaimRequest.FromString,
+                    response_serializer=benefits_dot_v1_dot_ledger__pb2.Claim.SerializeToString,
+            ),
+            'GetClaim': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetClaim,
+                    request_deserializer=benefits_dot_v1_dot_ledger__pb2.GetClaimRequest.FromString,
+                    response_serializer=benefits_dot_v1_dot_ledger__pb2.Claim.SerializeToString,
+            ),
+            'ListClaims': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListClaims,
+                    request_deserializer=benefits_dot_v1_dot_ledger__pb2.ListClaimsRequest.FromString,
+                    response_serializer=benefits_dot_v1_dot_ledger__pb2.ListClaimsResponse.SerializeToString,
+            ),
+            'StartReview': grpc.unary_unary_rpc_method_handler(
+                    servicer.StartReview,
+                    request_deserializer=benefits_dot_v1_dot_ledger__pb2.StartReviewRequest.FromString,
+                    response_serializer=benefits_dot_v1_dot_ledger__pb2.Claim.SerializeToString,
+            ),
+            'ApproveClaim': grpc.unary_unary_rpc_method_handler(
+                    servicer.ApproveClaim,
+                    request_deserializer=benefits_dot_v1_dot_ledger__pb2.ApproveClaimRequest.FromString,
+                    response_serializer=benefits_dot_v1_dot_ledger__pb2.Claim.SerializeToString,
+            ),
+            'RejectClaim': grpc.unary_unary_rpc_method_handler(
+                    servicer.RejectClaim,
+                    request_deserializer=benefits_dot_v1_dot_ledger__pb2.RejectClaimRequest.FromString,
+                    response_serializer=benefits_dot_v1_dot_ledger__pb2.Claim.SerializeToString,
+            ),
+            'WithdrawClaim': grpc.unary_unary_rpc_method_handler(
+                    servicer.WithdrawClaim,
+                    request_deserializer=benefits_dot_v1_dot_ledger__pb2.WithdrawClaimRequest.FromString,
+                    response_serializer=benefits_dot_v1_dot_ledger__pb2.Claim.SerializeToString,
+            ),
+            'PayClaim': grpc.unary_unary_rpc_method_handler(
+                    servicer.PayClaim,
+                    request_deserializer=benefits_dot_v1_dot_ledger__pb2.PayClaimRequest.FromString,
+                    response_serializer=benefits_dot_v1_dot_ledger__pb2.Claim.SerializeToString,
+            ),
+            'VerifyEmergencyAid': grpc.unary_unary_rpc_method_handler(
+                    servicer.VerifyEmergencyAid,
+                    request_deserializer=benefits_dot_v1_dot_ledger__pb2.VerifyEmergencyAidRequest.FromString,
+                    response_serializer=benefits_dot_v1_dot_ledger__pb2.EmergencyObligation.SerializeToString,
+            ),
+            'RecoverPayment': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecoverPayment,
+                    request_deserializer=benefits_dot_v1_dot_ledger__pb2.RecoverPaymentRequest.FromString,
+                    response_serializer=benefits_dot_v1_dot_ledger__pb2.Entry.SerializeToString,
+            ),
+            'ListEmergencyObligations': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListEmergencyObligations,
+                    request_deserializer=benefits_dot_v1_dot_ledger__pb2.ListEmergencyObligationsRequest.FromString,
+                    response_serializer=benefits_dot_v1_dot_ledger__pb2.ListEmergencyObligationsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -484,6 +727,384 @@ class LedgerService:
             '/benefits.v1.LedgerService/ListMemberEntries',
             benefits_dot_v1_dot_ledger__pb2.ListMemberEntriesRequest.SerializeToString,
             benefits_dot_v1_dot_ledger__pb2.ListMemberEntriesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordContribution(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/benefits.v1.LedgerService/RecordContribution',
+            benefits_dot_v1_dot_ledger__pb2.RecordContributionRequest.SerializeToString,
+            benefits_dot_v1_dot_ledger__pb2.Contribution.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordContributions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/benefits.v1.LedgerService/RecordContributions',
+            benefits_dot_v1_dot_ledger__pb2.RecordContributionsRequest.SerializeToString,
+            benefits_dot_v1_dot_ledger__pb2.RecordContributionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetPool(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/benefits.v1.LedgerService/GetPool',
+            benefits_dot_v1_dot_ledger__pb2.GetPoolRequest.SerializeToString,
+            benefits_dot_v1_dot_ledger__pb2.Pool.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def FileClaim(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/benefits.v1.LedgerService/FileClaim',
+            benefits_dot_v1_dot_ledger__pb2.FileClaimRequest.SerializeToString,
+            benefits_dot_v1_dot_ledger__pb2.Claim.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetClaim(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/benefits.v1.LedgerService/GetClaim',
+            benefits_dot_v1_dot_ledger__pb2.GetClaimRequest.SerializeToString,
+            benefits_dot_v1_dot_ledger__pb2.Claim.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListClaims(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/benefits.v1.LedgerService/ListClaims',
+            benefits_dot_v1_dot_ledger__pb2.ListClaimsRequest.SerializeToString,
+            benefits_dot_v1_dot_ledger__pb2.ListClaimsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StartReview(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/benefits.v1.LedgerService/StartReview',
+            benefits_dot_v1_dot_ledger__pb2.StartReviewRequest.SerializeToString,
+            benefits_dot_v1_dot_ledger__pb2.Claim.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ApproveClaim(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/benefits.v1.LedgerService/ApproveClaim',
+            benefits_dot_v1_dot_ledger__pb2.ApproveClaimRequest.SerializeToString,
+            benefits_dot_v1_dot_ledger__pb2.Claim.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RejectClaim(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/benefits.v1.LedgerService/RejectClaim',
+            benefits_dot_v1_dot_ledger__pb2.RejectClaimRequest.SerializeToString,
+            benefits_dot_v1_dot_ledger__pb2.Claim.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WithdrawClaim(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/benefits.v1.LedgerService/WithdrawClaim',
+            benefits_dot_v1_dot_ledger__pb2.WithdrawClaimRequest.SerializeToString,
+            benefits_dot_v1_dot_ledger__pb2.Claim.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PayClaim(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/benefits.v1.LedgerService/PayClaim',
+            benefits_dot_v1_dot_ledger__pb2.PayClaimRequest.SerializeToString,
+            benefits_dot_v1_dot_ledger__pb2.Claim.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def VerifyEmergencyAid(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/benefits.v1.LedgerService/VerifyEmergencyAid',
+            benefits_dot_v1_dot_ledger__pb2.VerifyEmergencyAidRequest.SerializeToString,
+            benefits_dot_v1_dot_ledger__pb2.EmergencyObligation.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecoverPayment(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/benefits.v1.LedgerService/RecoverPayment',
+            benefits_dot_v1_dot_ledger__pb2.RecoverPaymentRequest.SerializeToString,
+            benefits_dot_v1_dot_ledger__pb2.Entry.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListEmergencyObligations(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/benefits.v1.LedgerService/ListEmergencyObligations',
+            benefits_dot_v1_dot_ledger__pb2.ListEmergencyObligationsRequest.SerializeToString,
+            benefits_dot_v1_dot_ledger__pb2.ListEmergencyObligationsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -50,6 +50,45 @@ class LedgerServiceStub:
     GetPayout: _grpc.UnaryUnaryMultiCallable[_ledger_pb2.GetPayoutRequest, _ledger_pb2.Entry]
     GetMemberAccount: _grpc.UnaryUnaryMultiCallable[_ledger_pb2.GetMemberAccountRequest, _ledger_pb2.MemberAccount]
     ListMemberEntries: _grpc.UnaryUnaryMultiCallable[_ledger_pb2.ListMemberEntriesRequest, _ledger_pb2.ListMemberEntriesResponse]
+    RecordContribution: _grpc.UnaryUnaryMultiCallable[_ledger_pb2.RecordContributionRequest, _ledger_pb2.Contribution]
+    """Mutual aid (programmes with MutualAidRules).
+
+    Records a member's contribution for one period: credits the programme's
+    pool and enrols the member for the period. Idempotent on request_id.
+    """
+    RecordContributions: _grpc.UnaryUnaryMultiCallable[_ledger_pb2.RecordContributionsRequest, _ledger_pb2.RecordContributionsResponse]
+    """Records up to 10,000 contributions, all or nothing."""
+    GetPool: _grpc.UnaryUnaryMultiCallable[_ledger_pb2.GetPoolRequest, _ledger_pb2.Pool]
+    FileClaim: _grpc.UnaryUnaryMultiCallable[_ledger_pb2.FileClaimRequest, _ledger_pb2.Claim]
+    """Files a claim (state FILED). Idempotent on request_id; a second claim for
+    the same hospital and bill reference is ALREADY_EXISTS.
+    """
+    GetClaim: _grpc.UnaryUnaryMultiCallable[_ledger_pb2.GetClaimRequest, _ledger_pb2.Claim]
+    ListClaims: _grpc.UnaryUnaryMultiCallable[_ledger_pb2.ListClaimsRequest, _ledger_pb2.ListClaimsResponse]
+    StartReview: _grpc.UnaryUnaryMultiCallable[_ledger_pb2.StartReviewRequest, _ledger_pb2.Claim]
+    """FILED -> UNDER_REVIEW."""
+    ApproveClaim: _grpc.UnaryUnaryMultiCallable[_ledger_pb2.ApproveClaimRequest, _ledger_pb2.Claim]
+    """UNDER_REVIEW -> APPROVED, with the benefit computed from the programme's
+    rules (or less, with a reason). The caller that filed the claim cannot
+    approve it (PERMISSION_DENIED).
+    """
+    RejectClaim: _grpc.UnaryUnaryMultiCallable[_ledger_pb2.RejectClaimRequest, _ledger_pb2.Claim]
+    """UNDER_REVIEW -> REJECTED, with a reason code."""
+    WithdrawClaim: _grpc.UnaryUnaryMultiCallable[_ledger_pb2.WithdrawClaimRequest, _ledger_pb2.Claim]
+    """FILED, UNDER_REVIEW or APPROVED -> WITHDRAWN."""
+    PayClaim: _grpc.UnaryUnaryMultiCallable[_ledger_pb2.PayClaimRequest, _ledger_pb2.Claim]
+    """APPROVED -> PAID: posts the approved benefit as a payout drawn from the
+    pool. Idempotent on request_id (the payout's entry id derives from it).
+    """
+    VerifyEmergencyAid: _grpc.UnaryUnaryMultiCallable[_ledger_pb2.VerifyEmergencyAidRequest, _ledger_pb2.EmergencyObligation]
+    """Emergency aid (programmes with EmergencyRules): a payout is paid first and
+    verified after, by the due date recorded with it.
+    """
+    RecoverPayment: _grpc.UnaryUnaryMultiCallable[_ledger_pb2.RecoverPaymentRequest, _ledger_pb2.Entry]
+    """Records a clawback of an unverified emergency payout, in full or by
+    instalments, never more than was paid net of earlier recoveries.
+    """
+    ListEmergencyObligations: _grpc.UnaryUnaryMultiCallable[_ledger_pb2.ListEmergencyObligationsRequest, _ledger_pb2.ListEmergencyObligationsResponse]
 
 @_typing.type_check_only
 class LedgerServiceAsyncStub(LedgerServiceStub):
@@ -73,6 +112,45 @@ class LedgerServiceAsyncStub(LedgerServiceStub):
     GetPayout: _aio.UnaryUnaryMultiCallable[_ledger_pb2.GetPayoutRequest, _ledger_pb2.Entry]  # type: ignore[assignment]
     GetMemberAccount: _aio.UnaryUnaryMultiCallable[_ledger_pb2.GetMemberAccountRequest, _ledger_pb2.MemberAccount]  # type: ignore[assignment]
     ListMemberEntries: _aio.UnaryUnaryMultiCallable[_ledger_pb2.ListMemberEntriesRequest, _ledger_pb2.ListMemberEntriesResponse]  # type: ignore[assignment]
+    RecordContribution: _aio.UnaryUnaryMultiCallable[_ledger_pb2.RecordContributionRequest, _ledger_pb2.Contribution]  # type: ignore[assignment]
+    """Mutual aid (programmes with MutualAidRules).
+
+    Records a member's contribution for one period: credits the programme's
+    pool and enrols the member for the period. Idempotent on request_id.
+    """
+    RecordContributions: _aio.UnaryUnaryMultiCallable[_ledger_pb2.RecordContributionsRequest, _ledger_pb2.RecordContributionsResponse]  # type: ignore[assignment]
+    """Records up to 10,000 contributions, all or nothing."""
+    GetPool: _aio.UnaryUnaryMultiCallable[_ledger_pb2.GetPoolRequest, _ledger_pb2.Pool]  # type: ignore[assignment]
+    FileClaim: _aio.UnaryUnaryMultiCallable[_ledger_pb2.FileClaimRequest, _ledger_pb2.Claim]  # type: ignore[assignment]
+    """Files a claim (state FILED). Idempotent on request_id; a second claim for
+    the same hospital and bill reference is ALREADY_EXISTS.
+    """
+    GetClaim: _aio.UnaryUnaryMultiCallable[_ledger_pb2.GetClaimRequest, _ledger_pb2.Claim]  # type: ignore[assignment]
+    ListClaims: _aio.UnaryUnaryMultiCallable[_ledger_pb2.ListClaimsRequest, _ledger_pb2.ListClaimsResponse]  # type: ignore[assignment]
+    StartReview: _aio.UnaryUnaryMultiCallable[_ledger_pb2.StartReviewRequest, _ledger_pb2.Claim]  # type: ignore[assignment]
+    """FILED -> UNDER_REVIEW."""
+    ApproveClaim: _aio.UnaryUnaryMultiCallable[_ledger_pb2.ApproveClaimRequest, _ledger_pb2.Claim]  # type: ignore[assignment]
+    """UNDER_REVIEW -> APPROVED, with the benefit computed from the programme's
+    rules (or less, with a reason). The caller that filed the claim cannot
+    approve it (PERMISSION_DENIED).
+    """
+    RejectClaim: _aio.UnaryUnaryMultiCallable[_ledger_pb2.RejectClaimRequest, _ledger_pb2.Claim]  # type: ignore[assignment]
+    """UNDER_REVIEW -> REJECTED, with a reason code."""
+    WithdrawClaim: _aio.UnaryUnaryMultiCallable[_ledger_pb2.WithdrawClaimRequest, _ledger_pb2.Claim]  # type: ignore[assignment]
+    """FILED, UNDER_REVIEW or APPROVED -> WITHDRAWN."""
+    PayClaim: _aio.UnaryUnaryMultiCallable[_ledger_pb2.PayClaimRequest, _ledger_pb2.Claim]  # type: ignore[assignment]
+    """APPROVED -> PAID: posts the approved benefit as a payout drawn from the
+    pool. Idempotent on request_id (the payout's entry id derives from it).
+    """
+    VerifyEmergencyAid: _aio.UnaryUnaryMultiCallable[_ledger_pb2.VerifyEmergencyAidRequest, _ledger_pb2.EmergencyObligation]  # type: ignore[assignment]
+    """Emergency aid (programmes with EmergencyRules): a payout is paid first and
+    verified after, by the due date recorded with it.
+    """
+    RecoverPayment: _aio.UnaryUnaryMultiCallable[_ledger_pb2.RecoverPaymentRequest, _ledger_pb2.Entry]  # type: ignore[assignment]
+    """Records a clawback of an unverified emergency payout, in full or by
+    instalments, never more than was paid net of earlier recoveries.
+    """
+    ListEmergencyObligations: _aio.UnaryUnaryMultiCallable[_ledger_pb2.ListEmergencyObligationsRequest, _ledger_pb2.ListEmergencyObligationsResponse]  # type: ignore[assignment]
 
 class LedgerServiceServicer(metaclass=_abc_1.ABCMeta):
     """The ledger: programmes with budgets, payouts and reversals recorded as
@@ -153,5 +231,128 @@ class LedgerServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _ledger_pb2.ListMemberEntriesRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_ledger_pb2.ListMemberEntriesResponse, _abc.Awaitable[_ledger_pb2.ListMemberEntriesResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def RecordContribution(
+        self,
+        request: _ledger_pb2.RecordContributionRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_ledger_pb2.Contribution, _abc.Awaitable[_ledger_pb2.Contribution]]:
+        """Mutual aid (programmes with MutualAidRules).
+
+        Records a member's contribution for one period: credits the programme's
+        pool and enrols the member for the period. Idempotent on request_id.
+        """
+
+    @_abc_1.abstractmethod
+    def RecordContributions(
+        self,
+        request: _ledger_pb2.RecordContributionsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_ledger_pb2.RecordContributionsResponse, _abc.Awaitable[_ledger_pb2.RecordContributionsResponse]]:
+        """Records up to 10,000 contributions, all or nothing."""
+
+    @_abc_1.abstractmethod
+    def GetPool(
+        self,
+        request: _ledger_pb2.GetPoolRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_ledger_pb2.Pool, _abc.Awaitable[_ledger_pb2.Pool]]: ...
+
+    @_abc_1.abstractmethod
+    def FileClaim(
+        self,
+        request: _ledger_pb2.FileClaimRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_ledger_pb2.Claim, _abc.Awaitable[_ledger_pb2.Claim]]:
+        """Files a claim (state FILED). Idempotent on request_id; a second claim for
+        the same hospital and bill reference is ALREADY_EXISTS.
+        """
+
+    @_abc_1.abstractmethod
+    def GetClaim(
+        self,
+        request: _ledger_pb2.GetClaimRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_ledger_pb2.Claim, _abc.Awaitable[_ledger_pb2.Claim]]: ...
+
+    @_abc_1.abstractmethod
+    def ListClaims(
+        self,
+        request: _ledger_pb2.ListClaimsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_ledger_pb2.ListClaimsResponse, _abc.Awaitable[_ledger_pb2.ListClaimsResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def StartReview(
+        self,
+        request: _ledger_pb2.StartReviewRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_ledger_pb2.Claim, _abc.Awaitable[_ledger_pb2.Claim]]:
+        """FILED -> UNDER_REVIEW."""
+
+    @_abc_1.abstractmethod
+    def ApproveClaim(
+        self,
+        request: _ledger_pb2.ApproveClaimRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_ledger_pb2.Claim, _abc.Awaitable[_ledger_pb2.Claim]]:
+        """UNDER_REVIEW -> APPROVED, with the benefit computed from the programme's
+        rules (or less, with a reason). The caller that filed the claim cannot
+        approve it (PERMISSION_DENIED).
+        """
+
+    @_abc_1.abstractmethod
+    def RejectClaim(
+        self,
+        request: _ledger_pb2.RejectClaimRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_ledger_pb2.Claim, _abc.Awaitable[_ledger_pb2.Claim]]:
+        """UNDER_REVIEW -> REJECTED, with a reason code."""
+
+    @_abc_1.abstractmethod
+    def WithdrawClaim(
+        self,
+        request: _ledger_pb2.WithdrawClaimRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_ledger_pb2.Claim, _abc.Awaitable[_ledger_pb2.Claim]]:
+        """FILED, UNDER_REVIEW or APPROVED -> WITHDRAWN."""
+
+    @_abc_1.abstractmethod
+    def PayClaim(
+        self,
+        request: _ledger_pb2.PayClaimRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_ledger_pb2.Claim, _abc.Awaitable[_ledger_pb2.Claim]]:
+        """APPROVED -> PAID: posts the approved benefit as a payout drawn from the
+        pool. Idempotent on request_id (the payout's entry id derives from it).
+        """
+
+    @_abc_1.abstractmethod
+    def VerifyEmergencyAid(
+        self,
+        request: _ledger_pb2.VerifyEmergencyAidRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_ledger_pb2.EmergencyObligation, _abc.Awaitable[_ledger_pb2.EmergencyObligation]]:
+        """Emergency aid (programmes with EmergencyRules): a payout is paid first and
+        verified after, by the due date recorded with it.
+        """
+
+    @_abc_1.abstractmethod
+    def RecoverPayment(
+        self,
+        request: _ledger_pb2.RecoverPaymentRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_ledger_pb2.Entry, _abc.Awaitable[_ledger_pb2.Entry]]:
+        """Records a clawback of an unverified emergency payout, in full or by
+        instalments, never more than was paid net of earlier recoveries.
+        """
+
+    @_abc_1.abstractmethod
+    def ListEmergencyObligations(
+        self,
+        request: _ledger_pb2.ListEmergencyObligationsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_ledger_pb2.ListEmergencyObligationsResponse, _abc.Awaitable[_ledger_pb2.ListEmergencyObligationsResponse]]: ...
 
 def add_LedgerServiceServicer_to_server(servicer: LedgerServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -26,29 +26,31 @@ from benefits_platform.protos.benefits.v1 import common_pb2 as benefits_dot_v1_d
 from benefits_platform.protos.benefits.v1 import members_pb2 as benefits_dot_v1_dot_members__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1f\x62\x65nefits/v1/member_events.proto\x12\x0b\x62\x65nefits.v1\x1a\x18\x62\x65nefits/v1/common.proto\x1a\x19\x62\x65nefits/v1/members.proto\"|\n\x0eUnitRegistered\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0f\n\x07name_zh\x18\x02 \x01(\t\x12\x0f\n\x07name_en\x18\x03 \x01(\t\x12%\n\x05level\x18\x04 \x01(\x0e\x32\x16.benefits.v1.UnitLevel\x12\x13\n\x0bparent_code\x18\x05 \x01(\t\"\x92\x01\n\x0eMemberEnrolled\x12\x11\n\tmember_id\x18\x01 \x01(\t\x12\x11\n\tunit_code\x18\x02 \x01(\t\x12\x15\n\rmember_groups\x18\x03 \x03(\t\x12\x14\n\x0chousehold_id\x18\x04 \x01(\t\x12\x11\n\tjoin_date\x18\x05 \x01(\t\x12\x1a\n\x12national_id_digest\x18\x06 \x01(\t\"l\n\x11MemberTransferred\x12\x11\n\tmember_id\x18\x01 \x01(\t\x12\x16\n\x0e\x66rom_unit_code\x18\x02 \x01(\t\x12\x14\n\x0cto_unit_code\x18\x03 \x01(\t\x12\x16\n\x0e\x65\x66\x66\x65\x63tive_date\x18\x04 \x01(\t\"Q\n\x14MembershipTerminated\x12\x11\n\tmember_id\x18\x01 \x01(\t\x12\x16\n\x0e\x65\x66\x66\x65\x63tive_date\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\"=\n\x10MemberReinstated\x12\x11\n\tmember_id\x18\x01 \x01(\t\x12\x16\n\x0e\x65\x66\x66\x65\x63tive_date\x18\x02 \x01(\t\"\xbe\x01\n\x12HardshipFileOpened\x12\x11\n\tmember_id\x18\x01 \x01(\t\x12\x0f\n\x07\x66ile_id\x18\x02 \x01(\t\x12\'\n\x04tier\x18\x03 \x01(\x0e\x32\x19.benefits.v1.HardshipTier\x12*\n\x06\x63\x61uses\x18\x04 \x03(\x0e\x32\x1a.benefits.v1.HardshipCause\x12\x16\n\x0e\x65\x66\x66\x65\x63tive_date\x18\x05 \x01(\t\x12\x17\n\x0freview_due_date\x18\x06 \x01(\t\"\xbb\x01\n\x13HardshipTierChanged\x12\x11\n\tmember_id\x18\x01 \x01(\t\x12\x0f\n\x07\x66ile_id\x18\x02 \x01(\t\x12,\n\tfrom_tier\x18\x03 \x01(\x0e\x32\x19.benefits.v1.HardshipTier\x12*\n\x07to_tier\x18\x04 \x01(\x0e\x32\x19.benefits.v1.HardshipTier\x12\x16\n\x0e\x65\x66\x66\x65\x63tive_date\x18\x05 \x01(\t\x12\x0e\n\x06reason\x18\x06 \x01(\t\"\x83\x01\n\x16HardshipReviewRecorded\x12\x11\n\tmember_id\x18\x01 \x01(\t\x12\x0f\n\x07\x66ile_id\x18\x02 \x01(\t\x12\x16\n\x0e\x65\x66\x66\x65\x63tive_date\x18\x03 \x01(\t\x12\x0f\n\x07\x66inding\x18\x04 \x01(\t\x12\x1c\n\x14next_review_due_date\x18\x05 \x01(\t\"\xcb\x01\n\x12HardshipFileClosed\x12\x11\n\tmember_id\x18\x01 \x01(\t\x12\x0f\n\x07\x66ile_id\x18\x02 \x01(\t\x12\x16\n\x0e\x65\x66\x66\x65\x63tive_date\x18\x03 \x01(\t\x12\x1b\n\x13gradual_exit_months\x18\x04 \x01(\x05\x12\x1a\n\x12gradual_exit_until\x18\x05 \x01(\t\x12\x30\n\rpre_exit_tier\x18\x06 \x01(\x0e\x32\x19.benefits.v1.HardshipTier\x12\x0e\n\x06reason\x18\x07 \x01(\tb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1f\x62\x65nefits/v1/member_events.proto\x12\x0b\x62\x65nefits.v1\x1a\x18\x62\x65nefits/v1/common.proto\x1a\x19\x62\x65nefits/v1/members.proto\"\x8b\x01\n\x0eUnitRegistered\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0f\n\x07name_zh\x18\x02 \x01(\t\x12\x0f\n\x07name_en\x18\x03 \x01(\t\x12%\n\x05level\x18\x04 \x01(\x0e\x32\x16.benefits.v1.UnitLevel\x12\x13\n\x0bparent_code\x18\x05 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x06 \x01(\t\"\xa1\x01\n\x0eMemberEnrolled\x12\x11\n\tmember_id\x18\x01 \x01(\t\x12\x11\n\tunit_code\x18\x02 \x01(\t\x12\x15\n\rmember_groups\x18\x03 \x03(\t\x12\x14\n\x0chousehold_id\x18\x04 \x01(\t\x12\x11\n\tjoin_date\x18\x05 \x01(\t\x12\x1a\n\x12national_id_digest\x18\x06 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x07 \x01(\t\"{\n\x11MemberTransferred\x12\x11\n\tmember_id\x18\x01 \x01(\t\x12\x16\n\x0e\x66rom_unit_code\x18\x02 \x01(\t\x12\x14\n\x0cto_unit_code\x18\x03 \x01(\t\x12\x16\n\x0e\x65\x66\x66\x65\x63tive_date\x18\x04 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x05 \x01(\t\"`\n\x14MembershipTerminated\x12\x11\n\tmember_id\x18\x01 \x01(\t\x12\x16\n\x0e\x65\x66\x66\x65\x63tive_date\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x04 \x01(\t\"L\n\x10MemberReinstated\x12\x11\n\tmember_id\x18\x01 \x01(\t\x12\x16\n\x0e\x65\x66\x66\x65\x63tive_date\x18\x02 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x03 \x01(\t\"\xcd\x01\n\x12HardshipFileOpened\x12\x11\n\tmember_id\x18\x01 \x01(\t\x12\x0f\n\x07\x66ile_id\x18\x02 \x01(\t\x12\'\n\x04tier\x18\x03 \x01(\x0e\x32\x19.benefits.v1.HardshipTier\x12*\n\x06\x63\x61uses\x18\x04 \x03(\x0e\x32\x1a.benefits.v1.HardshipCause\x12\x16\n\x0e\x65\x66\x66\x65\x63tive_date\x18\x05 \x01(\t\x12\x17\n\x0freview_due_date\x18\x06 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x07 \x01(\t\"\xca\x01\n\x13HardshipTierChanged\x12\x11\n\tmember_id\x18\x01 \x01(\t\x12\x0f\n\x07\x66ile_id\x18\x02 \x01(\t\x12,\n\tfrom_tier\x18\x03 \x01(\x0e\x32\x19.benefits.v1.HardshipTier\x12*\n\x07to_tier\x18\x04 \x01(\x0e\x32\x19.benefits.v1.HardshipTier\x12\x16\n\x0e\x65\x66\x66\x65\x63tive_date\x18\x05 \x01(\t\x12\x0e\n\x06reason\x18\x06 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x07 \x01(\t\"\x92\x01\n\x16HardshipReviewRecorded\x12\x11\n\tmember_id\x18\x01 \x01(\t\x12\x0f\n\x07\x66ile_id\x18\x02 \x01(\t\x12\x16\n\x0e\x65\x66\x66\x65\x63tive_date\x18\x03 \x01(\t\x12\x0f\n\x07\x66inding\x18\x04 \x01(\t\x12\x1c\n\x14next_review_due_date\x18\x05 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x06 \x01(\t\"\xda\x01\n\x12HardshipFileClosed\x12\x11\n\tmember_id\x18\x01 \x01(\t\x12\x0f\n\x07\x66ile_id\x18\x02 \x01(\t\x12\x16\n\x0e\x65\x66\x66\x65\x63tive_date\x18\x03 \x01(\t\x12\x1b\n\x13gradual_exit_months\x18\x04 \x01(\x05\x12\x1a\n\x12gradual_exit_until\x18\x05 \x01(\t\x12\x30\n\rpre_exit_tier\x18\x06 \x01(\x0e\x32\x19.benefits.v1.HardshipTier\x12\x0e\n\x06reason\x18\x07 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x08 \x01(\t\"?\n\x1bMemberPersonalDataForgotten\x12\x11\n\tmember_id\x18\x01 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x02 \x01(\tb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'benefits.v1.member_events_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_UNITREGISTERED']._serialized_start=101
-  _globals['_UNITREGISTERED']._serialized_end=225
-  _globals['_MEMBERENROLLED']._serialized_start=228
-  _globals['_MEMBERENROLLED']._serialized_end=374
-  _globals['_MEMBERTRANSFERRED']._serialized_start=376
-  _globals['_MEMBERTRANSFERRED']._serialized_end=484
-  _globals['_MEMBERSHIPTERMINATED']._serialized_start=486
-  _globals['_MEMBERSHIPTERMINATED']._serialized_end=567
-  _globals['_MEMBERREINSTATED']._serialized_start=569
-  _globals['_MEMBERREINSTATED']._serialized_end=630
-  _globals['_HARDSHIPFILEOPENED']._serialized_start=633
-  _globals['_HARDSHIPFILEOPENED']._serialized_end=823
-  _globals['_HARDSHIPTIERCHANGED']._serialized_start=826
-  _globals['_HARDSHIPTIERCHANGED']._serialized_end=1013
-  _globals['_HARDSHIPREVIEWRECORDED']._serialized_start=1016
-  _globals['_HARDSHIPREVIEWRECORDED']._serialized_end=1147
-  _globals['_HARDSHIPFILECLOSED']._serialized_start=1150
-  _globals['_HARDSHIPFILECLOSED']._serialized_end=1353
+  _globals['_UNITREGISTERED']._serialized_start=102
+  _globals['_UNITREGISTERED']._serialized_end=241
+  _globals['_MEMBERENROLLED']._serialized_start=244
+  _globals['_MEMBERENROLLED']._serialized_end=405
+  _globals['_MEMBERTRANSFERRED']._serialized_start=407
+  _globals['_MEMBERTRANSFERRED']._serialized_end=530
+  _globals['_MEMBERSHIPTERMINATED']._serialized_start=532
+  _globals['_MEMBERSHIPTERMINATED']._serialized_end=628
+  _globals['_MEMBERREINSTATED']._serialized_start=630
+  _globals['_MEMBERREINSTATED']._serialized_end=706
+  _globals['_HARDSHIPFILEOPENED']._serialized_start=709
+  _globals['_HARDSHIPFILEOPENED']._serialized_end=914
+  _globals['_HARDSHIPTIERCHANGED']._serialized_start=917
+  _globals['_HARDSHIPTIERCHANGED']._serialized_end=1119
+  _globals['_HARDSHIPREVIEWRECORDED']._serialized_start=1122
+  _globals['_HARDSHIPREVIEWRECORDED']._serialized_end=1268
+  _globals['_HARDSHIPFILECLOSED']._serialized_start=1271
+  _globals['_HARDSHIPFILECLOSED']._serialized_end=1489
+  _globals['_MEMBERPERSONALDATAFORGOTTEN']._serialized_start=1491
+  _globals['_MEMBERPERSONALDATAFORGOTTEN']._serialized_end=1554
 # @@protoc_insertion_point(module_scope)

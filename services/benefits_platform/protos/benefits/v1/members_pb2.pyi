@@ -145,7 +145,7 @@ class HardshipState(_message.Message):
     def __init__(self, status: _Optional[_Union[HardshipStatus, str]] = ..., file_id: _Optional[str] = ..., tier: _Optional[_Union[_common_pb2.HardshipTier, str]] = ..., causes: _Optional[_Iterable[_Union[HardshipCause, str]]] = ..., opened_date: _Optional[str] = ..., review_due_date: _Optional[str] = ..., last_review_date: _Optional[str] = ..., exit_date: _Optional[str] = ..., gradual_exit_until: _Optional[str] = ..., pre_exit_tier: _Optional[_Union[_common_pb2.HardshipTier, str]] = ...) -> None: ...
 
 class Member(_message.Message):
-    __slots__ = ("member_id", "name", "national_id", "unit_code", "unit_path", "member_groups", "household_id", "join_date", "status", "hardship", "as_of_date", "log_position")
+    __slots__ = ("member_id", "name", "national_id", "unit_code", "unit_path", "member_groups", "household_id", "join_date", "status", "hardship", "as_of_date", "log_position", "personal_data_erased")
     MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     NATIONAL_ID_FIELD_NUMBER: _ClassVar[int]
@@ -158,6 +158,7 @@ class Member(_message.Message):
     HARDSHIP_FIELD_NUMBER: _ClassVar[int]
     AS_OF_DATE_FIELD_NUMBER: _ClassVar[int]
     LOG_POSITION_FIELD_NUMBER: _ClassVar[int]
+    PERSONAL_DATA_ERASED_FIELD_NUMBER: _ClassVar[int]
     member_id: str
     name: str
     national_id: str
@@ -170,7 +171,8 @@ class Member(_message.Message):
     hardship: HardshipState
     as_of_date: str
     log_position: int
-    def __init__(self, member_id: _Optional[str] = ..., name: _Optional[str] = ..., national_id: _Optional[str] = ..., unit_code: _Optional[str] = ..., unit_path: _Optional[_Iterable[str]] = ..., member_groups: _Optional[_Iterable[str]] = ..., household_id: _Optional[str] = ..., join_date: _Optional[str] = ..., status: _Optional[_Union[MembershipStatus, str]] = ..., hardship: _Optional[_Union[HardshipState, _Mapping]] = ..., as_of_date: _Optional[str] = ..., log_position: _Optional[int] = ...) -> None: ...
+    personal_data_erased: bool
+    def __init__(self, member_id: _Optional[str] = ..., name: _Optional[str] = ..., national_id: _Optional[str] = ..., unit_code: _Optional[str] = ..., unit_path: _Optional[_Iterable[str]] = ..., member_groups: _Optional[_Iterable[str]] = ..., household_id: _Optional[str] = ..., join_date: _Optional[str] = ..., status: _Optional[_Union[MembershipStatus, str]] = ..., hardship: _Optional[_Union[HardshipState, _Mapping]] = ..., as_of_date: _Optional[str] = ..., log_position: _Optional[int] = ..., personal_data_erased: _Optional[bool] = ...) -> None: ...
 
 class MemberChange(_message.Message):
     __slots__ = ("member", "log_position")
@@ -301,3 +303,9 @@ class CloseHardshipFileRequest(_message.Message):
     gradual_exit_months: int
     reason: str
     def __init__(self, member_id: _Optional[str] = ..., effective_date: _Optional[str] = ..., gradual_exit_months: _Optional[int] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class ForgetMemberPersonalDataRequest(_message.Message):
+    __slots__ = ("member_id",)
+    MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    member_id: str
+    def __init__(self, member_id: _Optional[str] = ...) -> None: ...

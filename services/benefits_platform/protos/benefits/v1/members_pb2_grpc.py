@@ -103,6 +103,11 @@ class MembersServiceStub:
                 request_serializer=benefits_dot_v1_dot_members__pb2.CloseHardshipFileRequest.SerializeToString,
                 response_deserializer=benefits_dot_v1_dot_members__pb2.MemberChange.FromString,
                 _registered_method=True)
+        self.ForgetMemberPersonalData = channel.unary_unary(
+                '/benefits.v1.MembersService/ForgetMemberPersonalData',
+                request_serializer=benefits_dot_v1_dot_members__pb2.ForgetMemberPersonalDataRequest.SerializeToString,
+                response_deserializer=benefits_dot_v1_dot_members__pb2.MemberChange.FromString,
+                _registered_method=True)
 
 
 class MembersServiceServicer:
@@ -193,6 +198,17 @@ class MembersServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ForgetMemberPersonalData(self, request, context):
+        """Erase a member's personal data (name, national ID number) by deleting the
+        member's data key: every sealed copy, in the event store and in backups of
+        it, becomes unreadable, while the member's events, memberships, hardship
+        files and the ledger's amounts stay as they are and verifiable. Recorded
+        as an event without personal data; forgetting a forgotten member replays.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_MembersServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -259,6 +275,11 @@ def add_MembersServiceServicer_to_server(servicer, server):
             'CloseHardshipFile': grpc.unary_unary_rpc_method_handler(
                     servicer.CloseHardshipFile,
                     request_deserializer=benefits_dot_v1_dot_members__pb2.CloseHardshipFileRequest.FromString,
+                    response_serializer=benefits_dot_v1_dot_members__pb2.MemberChange.SerializeToString,
+            ),
+            'ForgetMemberPersonalData': grpc.unary_unary_rpc_method_handler(
+                    servicer.ForgetMemberPersonalData,
+                    request_deserializer=benefits_dot_v1_dot_members__pb2.ForgetMemberPersonalDataRequest.FromString,
                     response_serializer=benefits_dot_v1_dot_members__pb2.MemberChange.SerializeToString,
             ),
     }
@@ -616,6 +637,33 @@ class MembersService:
             target,
             '/benefits.v1.MembersService/CloseHardshipFile',
             benefits_dot_v1_dot_members__pb2.CloseHardshipFileRequest.SerializeToString,
+            benefits_dot_v1_dot_members__pb2.MemberChange.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ForgetMemberPersonalData(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/benefits.v1.MembersService/ForgetMemberPersonalData',
+            benefits_dot_v1_dot_members__pb2.ForgetMemberPersonalDataRequest.SerializeToString,
             benefits_dot_v1_dot_members__pb2.MemberChange.FromString,
             options,
             channel_credentials,

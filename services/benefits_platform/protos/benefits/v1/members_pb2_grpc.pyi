@@ -53,6 +53,13 @@ class MembersServiceStub:
     RecordHardshipReview: _grpc.UnaryUnaryMultiCallable[_members_pb2.RecordHardshipReviewRequest, _members_pb2.MemberChange]
     CloseHardshipFile: _grpc.UnaryUnaryMultiCallable[_members_pb2.CloseHardshipFileRequest, _members_pb2.MemberChange]
     """Exit from hardship (脱困), with a gradual-exit period (渐退期) of 0 to 6 months."""
+    ForgetMemberPersonalData: _grpc.UnaryUnaryMultiCallable[_members_pb2.ForgetMemberPersonalDataRequest, _members_pb2.MemberChange]
+    """Erase a member's personal data (name, national ID number) by deleting the
+    member's data key: every sealed copy, in the event store and in backups of
+    it, becomes unreadable, while the member's events, memberships, hardship
+    files and the ledger's amounts stay as they are and verifiable. Recorded
+    as an event without personal data; forgetting a forgotten member replays.
+    """
 
 @_typing.type_check_only
 class MembersServiceAsyncStub(MembersServiceStub):
@@ -79,6 +86,13 @@ class MembersServiceAsyncStub(MembersServiceStub):
     RecordHardshipReview: _aio.UnaryUnaryMultiCallable[_members_pb2.RecordHardshipReviewRequest, _members_pb2.MemberChange]  # type: ignore[assignment]
     CloseHardshipFile: _aio.UnaryUnaryMultiCallable[_members_pb2.CloseHardshipFileRequest, _members_pb2.MemberChange]  # type: ignore[assignment]
     """Exit from hardship (脱困), with a gradual-exit period (渐退期) of 0 to 6 months."""
+    ForgetMemberPersonalData: _aio.UnaryUnaryMultiCallable[_members_pb2.ForgetMemberPersonalDataRequest, _members_pb2.MemberChange]  # type: ignore[assignment]
+    """Erase a member's personal data (name, national ID number) by deleting the
+    member's data key: every sealed copy, in the event store and in backups of
+    it, becomes unreadable, while the member's events, memberships, hardship
+    files and the ledger's amounts stay as they are and verifiable. Recorded
+    as an event without personal data; forgetting a forgotten member replays.
+    """
 
 class MembersServiceServicer(metaclass=_abc_1.ABCMeta):
     """Union units, members and hardship files. Every change has an effective date;
@@ -180,5 +194,18 @@ class MembersServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_members_pb2.MemberChange, _abc.Awaitable[_members_pb2.MemberChange]]:
         """Exit from hardship (脱困), with a gradual-exit period (渐退期) of 0 to 6 months."""
+
+    @_abc_1.abstractmethod
+    def ForgetMemberPersonalData(
+        self,
+        request: _members_pb2.ForgetMemberPersonalDataRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_members_pb2.MemberChange, _abc.Awaitable[_members_pb2.MemberChange]]:
+        """Erase a member's personal data (name, national ID number) by deleting the
+        member's data key: every sealed copy, in the event store and in backups of
+        it, becomes unreadable, while the member's events, memberships, hardship
+        files and the ledger's amounts stay as they are and verifiable. Recorded
+        as an event without personal data; forgetting a forgotten member replays.
+        """
 
 def add_MembersServiceServicer_to_server(servicer: MembersServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -24,7 +24,7 @@ class StreamPosition(_message.Message):
     def __init__(self, source: _Optional[str] = ..., position: _Optional[int] = ..., stream_seq: _Optional[int] = ...) -> None: ...
 
 class ReportTotals(_message.Message):
-    __slots__ = ("paid_fen", "person_times", "members", "households", "payout_count", "payout_fen", "reversal_count", "reversal_fen")
+    __slots__ = ("paid_fen", "person_times", "members", "households", "payout_count", "payout_fen", "reversal_count", "reversal_fen", "recovered_fen")
     PAID_FEN_FIELD_NUMBER: _ClassVar[int]
     PERSON_TIMES_FIELD_NUMBER: _ClassVar[int]
     MEMBERS_FIELD_NUMBER: _ClassVar[int]
@@ -33,6 +33,7 @@ class ReportTotals(_message.Message):
     PAYOUT_FEN_FIELD_NUMBER: _ClassVar[int]
     REVERSAL_COUNT_FIELD_NUMBER: _ClassVar[int]
     REVERSAL_FEN_FIELD_NUMBER: _ClassVar[int]
+    RECOVERED_FEN_FIELD_NUMBER: _ClassVar[int]
     paid_fen: int
     person_times: int
     members: int
@@ -41,7 +42,8 @@ class ReportTotals(_message.Message):
     payout_fen: int
     reversal_count: int
     reversal_fen: int
-    def __init__(self, paid_fen: _Optional[int] = ..., person_times: _Optional[int] = ..., members: _Optional[int] = ..., households: _Optional[int] = ..., payout_count: _Optional[int] = ..., payout_fen: _Optional[int] = ..., reversal_count: _Optional[int] = ..., reversal_fen: _Optional[int] = ...) -> None: ...
+    recovered_fen: int
+    def __init__(self, paid_fen: _Optional[int] = ..., person_times: _Optional[int] = ..., members: _Optional[int] = ..., households: _Optional[int] = ..., payout_count: _Optional[int] = ..., payout_fen: _Optional[int] = ..., reversal_count: _Optional[int] = ..., reversal_fen: _Optional[int] = ..., recovered_fen: _Optional[int] = ...) -> None: ...
 
 class MonthTotals(_message.Message):
     __slots__ = ("month", "paid_fen", "person_times", "reversal_count", "reversal_fen")
@@ -128,7 +130,7 @@ class GetAnnualReportRequest(_message.Message):
     def __init__(self, fiscal_year: _Optional[int] = ..., unit_code: _Optional[str] = ..., unit_depth: _Optional[int] = ..., as_of: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class AnnualReport(_message.Message):
-    __slots__ = ("fiscal_year", "unit_code", "unit_name_zh", "unit_name_en", "unit_level", "unit_depth", "as_of", "programs", "totals", "months", "units", "built_from", "generated_at", "content_sha256")
+    __slots__ = ("fiscal_year", "unit_code", "unit_name_zh", "unit_name_en", "unit_level", "unit_depth", "as_of", "programs", "totals", "months", "units", "built_from", "generated_at", "content_sha256", "mutual_aid", "emergency_aid")
     FISCAL_YEAR_FIELD_NUMBER: _ClassVar[int]
     UNIT_CODE_FIELD_NUMBER: _ClassVar[int]
     UNIT_NAME_ZH_FIELD_NUMBER: _ClassVar[int]
@@ -143,6 +145,8 @@ class AnnualReport(_message.Message):
     BUILT_FROM_FIELD_NUMBER: _ClassVar[int]
     GENERATED_AT_FIELD_NUMBER: _ClassVar[int]
     CONTENT_SHA256_FIELD_NUMBER: _ClassVar[int]
+    MUTUAL_AID_FIELD_NUMBER: _ClassVar[int]
+    EMERGENCY_AID_FIELD_NUMBER: _ClassVar[int]
     fiscal_year: int
     unit_code: str
     unit_name_zh: str
@@ -157,7 +161,9 @@ class AnnualReport(_message.Message):
     built_from: _containers.RepeatedCompositeFieldContainer[StreamPosition]
     generated_at: _timestamp_pb2.Timestamp
     content_sha256: str
-    def __init__(self, fiscal_year: _Optional[int] = ..., unit_code: _Optional[str] = ..., unit_name_zh: _Optional[str] = ..., unit_name_en: _Optional[str] = ..., unit_level: _Optional[_Union[_members_pb2.UnitLevel, str]] = ..., unit_depth: _Optional[int] = ..., as_of: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., programs: _Optional[_Iterable[_Union[ProgramReport, _Mapping]]] = ..., totals: _Optional[_Union[ReportTotals, _Mapping]] = ..., months: _Optional[_Iterable[_Union[MonthTotals, _Mapping]]] = ..., units: _Optional[_Iterable[_Union[UnitTotals, _Mapping]]] = ..., built_from: _Optional[_Iterable[_Union[StreamPosition, _Mapping]]] = ..., generated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., content_sha256: _Optional[str] = ...) -> None: ...
+    mutual_aid: _containers.RepeatedCompositeFieldContainer[ClaimsReport]
+    emergency_aid: _containers.RepeatedCompositeFieldContainer[EmergencyAidTotals]
+    def __init__(self, fiscal_year: _Optional[int] = ..., unit_code: _Optional[str] = ..., unit_name_zh: _Optional[str] = ..., unit_name_en: _Optional[str] = ..., unit_level: _Optional[_Union[_members_pb2.UnitLevel, str]] = ..., unit_depth: _Optional[int] = ..., as_of: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., programs: _Optional[_Iterable[_Union[ProgramReport, _Mapping]]] = ..., totals: _Optional[_Union[ReportTotals, _Mapping]] = ..., months: _Optional[_Iterable[_Union[MonthTotals, _Mapping]]] = ..., units: _Optional[_Iterable[_Union[UnitTotals, _Mapping]]] = ..., built_from: _Optional[_Iterable[_Union[StreamPosition, _Mapping]]] = ..., generated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., content_sha256: _Optional[str] = ..., mutual_aid: _Optional[_Iterable[_Union[ClaimsReport, _Mapping]]] = ..., emergency_aid: _Optional[_Iterable[_Union[EmergencyAidTotals, _Mapping]]] = ...) -> None: ...
 
 class GetMemberStatementRequest(_message.Message):
     __slots__ = ("member_id", "fiscal_year", "page")
@@ -170,7 +176,7 @@ class GetMemberStatementRequest(_message.Message):
     def __init__(self, member_id: _Optional[str] = ..., fiscal_year: _Optional[int] = ..., page: _Optional[_Union[_common_pb2.PageRequest, _Mapping]] = ...) -> None: ...
 
 class StatementLine(_message.Message):
-    __slots__ = ("position", "entry_id", "kind", "program_code", "fiscal_year", "amount_fen", "effective_date", "recorded_at", "unit_code", "reverses_entry_id", "reversed_by_entry_id", "reversal_reason", "request_id", "running_received_fen", "running_program_fen", "running_stored_value_fen")
+    __slots__ = ("position", "entry_id", "kind", "program_code", "fiscal_year", "amount_fen", "effective_date", "recorded_at", "unit_code", "reverses_entry_id", "reversed_by_entry_id", "reversal_reason", "request_id", "running_received_fen", "running_program_fen", "running_stored_value_fen", "recovers_entry_id", "claim_id")
     POSITION_FIELD_NUMBER: _ClassVar[int]
     ENTRY_ID_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
@@ -187,6 +193,8 @@ class StatementLine(_message.Message):
     RUNNING_RECEIVED_FEN_FIELD_NUMBER: _ClassVar[int]
     RUNNING_PROGRAM_FEN_FIELD_NUMBER: _ClassVar[int]
     RUNNING_STORED_VALUE_FEN_FIELD_NUMBER: _ClassVar[int]
+    RECOVERS_ENTRY_ID_FIELD_NUMBER: _ClassVar[int]
+    CLAIM_ID_FIELD_NUMBER: _ClassVar[int]
     position: int
     entry_id: str
     kind: _ledger_pb2.EntryKind
@@ -203,7 +211,9 @@ class StatementLine(_message.Message):
     running_received_fen: int
     running_program_fen: int
     running_stored_value_fen: int
-    def __init__(self, position: _Optional[int] = ..., entry_id: _Optional[str] = ..., kind: _Optional[_Union[_ledger_pb2.EntryKind, str]] = ..., program_code: _Optional[str] = ..., fiscal_year: _Optional[int] = ..., amount_fen: _Optional[int] = ..., effective_date: _Optional[str] = ..., recorded_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., unit_code: _Optional[str] = ..., reverses_entry_id: _Optional[str] = ..., reversed_by_entry_id: _Optional[str] = ..., reversal_reason: _Optional[_Union[_ledger_pb2.ReversalReason, str]] = ..., request_id: _Optional[str] = ..., running_received_fen: _Optional[int] = ..., running_program_fen: _Optional[int] = ..., running_stored_value_fen: _Optional[int] = ...) -> None: ...
+    recovers_entry_id: str
+    claim_id: str
+    def __init__(self, position: _Optional[int] = ..., entry_id: _Optional[str] = ..., kind: _Optional[_Union[_ledger_pb2.EntryKind, str]] = ..., program_code: _Optional[str] = ..., fiscal_year: _Optional[int] = ..., amount_fen: _Optional[int] = ..., effective_date: _Optional[str] = ..., recorded_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., unit_code: _Optional[str] = ..., reverses_entry_id: _Optional[str] = ..., reversed_by_entry_id: _Optional[str] = ..., reversal_reason: _Optional[_Union[_ledger_pb2.ReversalReason, str]] = ..., request_id: _Optional[str] = ..., running_received_fen: _Optional[int] = ..., running_program_fen: _Optional[int] = ..., running_stored_value_fen: _Optional[int] = ..., recovers_entry_id: _Optional[str] = ..., claim_id: _Optional[str] = ...) -> None: ...
 
 class MemberReceipts(_message.Message):
     __slots__ = ("program_code", "fiscal_year", "kind", "received_fen", "payout_count", "reversal_count")
@@ -376,3 +386,243 @@ class RebuildProjectionsResponse(_message.Message):
     progress: AuditProgress
     done: RebuildResult
     def __init__(self, progress: _Optional[_Union[AuditProgress, _Mapping]] = ..., done: _Optional[_Union[RebuildResult, _Mapping]] = ...) -> None: ...
+
+class GetClaimsReportRequest(_message.Message):
+    __slots__ = ("program_code", "fiscal_year", "period_id", "unit_code", "unit_depth", "as_of")
+    PROGRAM_CODE_FIELD_NUMBER: _ClassVar[int]
+    FISCAL_YEAR_FIELD_NUMBER: _ClassVar[int]
+    PERIOD_ID_FIELD_NUMBER: _ClassVar[int]
+    UNIT_CODE_FIELD_NUMBER: _ClassVar[int]
+    UNIT_DEPTH_FIELD_NUMBER: _ClassVar[int]
+    AS_OF_FIELD_NUMBER: _ClassVar[int]
+    program_code: str
+    fiscal_year: int
+    period_id: str
+    unit_code: str
+    unit_depth: int
+    as_of: _timestamp_pb2.Timestamp
+    def __init__(self, program_code: _Optional[str] = ..., fiscal_year: _Optional[int] = ..., period_id: _Optional[str] = ..., unit_code: _Optional[str] = ..., unit_depth: _Optional[int] = ..., as_of: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ClaimStateTotals(_message.Message):
+    __slots__ = ("state", "count", "self_paid_fen", "benefit_fen")
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    SELF_PAID_FEN_FIELD_NUMBER: _ClassVar[int]
+    BENEFIT_FEN_FIELD_NUMBER: _ClassVar[int]
+    state: _ledger_pb2.ClaimState
+    count: int
+    self_paid_fen: int
+    benefit_fen: int
+    def __init__(self, state: _Optional[_Union[_ledger_pb2.ClaimState, str]] = ..., count: _Optional[int] = ..., self_paid_fen: _Optional[int] = ..., benefit_fen: _Optional[int] = ...) -> None: ...
+
+class ClaimsTotals(_message.Message):
+    __slots__ = ("by_state", "claim_count", "self_paid_fen", "paid_count", "paid_fen", "average_benefit_fen", "contribution_count", "contributions_fen", "loss_ratio_bp")
+    BY_STATE_FIELD_NUMBER: _ClassVar[int]
+    CLAIM_COUNT_FIELD_NUMBER: _ClassVar[int]
+    SELF_PAID_FEN_FIELD_NUMBER: _ClassVar[int]
+    PAID_COUNT_FIELD_NUMBER: _ClassVar[int]
+    PAID_FEN_FIELD_NUMBER: _ClassVar[int]
+    AVERAGE_BENEFIT_FEN_FIELD_NUMBER: _ClassVar[int]
+    CONTRIBUTION_COUNT_FIELD_NUMBER: _ClassVar[int]
+    CONTRIBUTIONS_FEN_FIELD_NUMBER: _ClassVar[int]
+    LOSS_RATIO_BP_FIELD_NUMBER: _ClassVar[int]
+    by_state: _containers.RepeatedCompositeFieldContainer[ClaimStateTotals]
+    claim_count: int
+    self_paid_fen: int
+    paid_count: int
+    paid_fen: int
+    average_benefit_fen: int
+    contribution_count: int
+    contributions_fen: int
+    loss_ratio_bp: int
+    def __init__(self, by_state: _Optional[_Iterable[_Union[ClaimStateTotals, _Mapping]]] = ..., claim_count: _Optional[int] = ..., self_paid_fen: _Optional[int] = ..., paid_count: _Optional[int] = ..., paid_fen: _Optional[int] = ..., average_benefit_fen: _Optional[int] = ..., contribution_count: _Optional[int] = ..., contributions_fen: _Optional[int] = ..., loss_ratio_bp: _Optional[int] = ...) -> None: ...
+
+class UnitClaims(_message.Message):
+    __slots__ = ("unit_code", "name_zh", "name_en", "level", "parent_code", "depth", "totals")
+    UNIT_CODE_FIELD_NUMBER: _ClassVar[int]
+    NAME_ZH_FIELD_NUMBER: _ClassVar[int]
+    NAME_EN_FIELD_NUMBER: _ClassVar[int]
+    LEVEL_FIELD_NUMBER: _ClassVar[int]
+    PARENT_CODE_FIELD_NUMBER: _ClassVar[int]
+    DEPTH_FIELD_NUMBER: _ClassVar[int]
+    TOTALS_FIELD_NUMBER: _ClassVar[int]
+    unit_code: str
+    name_zh: str
+    name_en: str
+    level: _members_pb2.UnitLevel
+    parent_code: str
+    depth: int
+    totals: ClaimsTotals
+    def __init__(self, unit_code: _Optional[str] = ..., name_zh: _Optional[str] = ..., name_en: _Optional[str] = ..., level: _Optional[_Union[_members_pb2.UnitLevel, str]] = ..., parent_code: _Optional[str] = ..., depth: _Optional[int] = ..., totals: _Optional[_Union[ClaimsTotals, _Mapping]] = ...) -> None: ...
+
+class PeriodClaims(_message.Message):
+    __slots__ = ("period_id", "start_date", "end_date", "totals", "units")
+    PERIOD_ID_FIELD_NUMBER: _ClassVar[int]
+    START_DATE_FIELD_NUMBER: _ClassVar[int]
+    END_DATE_FIELD_NUMBER: _ClassVar[int]
+    TOTALS_FIELD_NUMBER: _ClassVar[int]
+    UNITS_FIELD_NUMBER: _ClassVar[int]
+    period_id: str
+    start_date: str
+    end_date: str
+    totals: ClaimsTotals
+    units: _containers.RepeatedCompositeFieldContainer[UnitClaims]
+    def __init__(self, period_id: _Optional[str] = ..., start_date: _Optional[str] = ..., end_date: _Optional[str] = ..., totals: _Optional[_Union[ClaimsTotals, _Mapping]] = ..., units: _Optional[_Iterable[_Union[UnitClaims, _Mapping]]] = ...) -> None: ...
+
+class PoolTotals(_message.Message):
+    __slots__ = ("account", "contributed_fen", "contribution_count", "claims_paid_fen", "claims_paid_count", "balance_fen", "overdraft_fen", "available_fen")
+    ACCOUNT_FIELD_NUMBER: _ClassVar[int]
+    CONTRIBUTED_FEN_FIELD_NUMBER: _ClassVar[int]
+    CONTRIBUTION_COUNT_FIELD_NUMBER: _ClassVar[int]
+    CLAIMS_PAID_FEN_FIELD_NUMBER: _ClassVar[int]
+    CLAIMS_PAID_COUNT_FIELD_NUMBER: _ClassVar[int]
+    BALANCE_FEN_FIELD_NUMBER: _ClassVar[int]
+    OVERDRAFT_FEN_FIELD_NUMBER: _ClassVar[int]
+    AVAILABLE_FEN_FIELD_NUMBER: _ClassVar[int]
+    account: str
+    contributed_fen: int
+    contribution_count: int
+    claims_paid_fen: int
+    claims_paid_count: int
+    balance_fen: int
+    overdraft_fen: int
+    available_fen: int
+    def __init__(self, account: _Optional[str] = ..., contributed_fen: _Optional[int] = ..., contribution_count: _Optional[int] = ..., claims_paid_fen: _Optional[int] = ..., claims_paid_count: _Optional[int] = ..., balance_fen: _Optional[int] = ..., overdraft_fen: _Optional[int] = ..., available_fen: _Optional[int] = ...) -> None: ...
+
+class ClaimsReport(_message.Message):
+    __slots__ = ("program_code", "fiscal_year", "name_zh", "name_en", "unit_code", "unit_name_zh", "unit_name_en", "unit_level", "unit_depth", "as_of", "periods", "totals", "pool", "built_from", "generated_at")
+    PROGRAM_CODE_FIELD_NUMBER: _ClassVar[int]
+    FISCAL_YEAR_FIELD_NUMBER: _ClassVar[int]
+    NAME_ZH_FIELD_NUMBER: _ClassVar[int]
+    NAME_EN_FIELD_NUMBER: _ClassVar[int]
+    UNIT_CODE_FIELD_NUMBER: _ClassVar[int]
+    UNIT_NAME_ZH_FIELD_NUMBER: _ClassVar[int]
+    UNIT_NAME_EN_FIELD_NUMBER: _ClassVar[int]
+    UNIT_LEVEL_FIELD_NUMBER: _ClassVar[int]
+    UNIT_DEPTH_FIELD_NUMBER: _ClassVar[int]
+    AS_OF_FIELD_NUMBER: _ClassVar[int]
+    PERIODS_FIELD_NUMBER: _ClassVar[int]
+    TOTALS_FIELD_NUMBER: _ClassVar[int]
+    POOL_FIELD_NUMBER: _ClassVar[int]
+    BUILT_FROM_FIELD_NUMBER: _ClassVar[int]
+    GENERATED_AT_FIELD_NUMBER: _ClassVar[int]
+    program_code: str
+    fiscal_year: int
+    name_zh: str
+    name_en: str
+    unit_code: str
+    unit_name_zh: str
+    unit_name_en: str
+    unit_level: _members_pb2.UnitLevel
+    unit_depth: int
+    as_of: _timestamp_pb2.Timestamp
+    periods: _containers.RepeatedCompositeFieldContainer[PeriodClaims]
+    totals: ClaimsTotals
+    pool: PoolTotals
+    built_from: _containers.RepeatedCompositeFieldContainer[StreamPosition]
+    generated_at: _timestamp_pb2.Timestamp
+    def __init__(self, program_code: _Optional[str] = ..., fiscal_year: _Optional[int] = ..., name_zh: _Optional[str] = ..., name_en: _Optional[str] = ..., unit_code: _Optional[str] = ..., unit_name_zh: _Optional[str] = ..., unit_name_en: _Optional[str] = ..., unit_level: _Optional[_Union[_members_pb2.UnitLevel, str]] = ..., unit_depth: _Optional[int] = ..., as_of: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., periods: _Optional[_Iterable[_Union[PeriodClaims, _Mapping]]] = ..., totals: _Optional[_Union[ClaimsTotals, _Mapping]] = ..., pool: _Optional[_Union[PoolTotals, _Mapping]] = ..., built_from: _Optional[_Iterable[_Union[StreamPosition, _Mapping]]] = ..., generated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class EmergencyAidTotals(_message.Message):
+    __slots__ = ("program_code", "fiscal_year", "name_zh", "name_en", "verify_within_days", "payout_count", "paid_fen", "recovery_count", "recovered_fen", "reversed_count", "reversed_fen", "net_paid_fen", "verified_count", "recovered_in_full_count", "unverified_count", "outstanding_fen", "overdue_at_year_end_count", "overdue_at_year_end_fen")
+    PROGRAM_CODE_FIELD_NUMBER: _ClassVar[int]
+    FISCAL_YEAR_FIELD_NUMBER: _ClassVar[int]
+    NAME_ZH_FIELD_NUMBER: _ClassVar[int]
+    NAME_EN_FIELD_NUMBER: _ClassVar[int]
+    VERIFY_WITHIN_DAYS_FIELD_NUMBER: _ClassVar[int]
+    PAYOUT_COUNT_FIELD_NUMBER: _ClassVar[int]
+    PAID_FEN_FIELD_NUMBER: _ClassVar[int]
+    RECOVERY_COUNT_FIELD_NUMBER: _ClassVar[int]
+    RECOVERED_FEN_FIELD_NUMBER: _ClassVar[int]
+    REVERSED_COUNT_FIELD_NUMBER: _ClassVar[int]
+    REVERSED_FEN_FIELD_NUMBER: _ClassVar[int]
+    NET_PAID_FEN_FIELD_NUMBER: _ClassVar[int]
+    VERIFIED_COUNT_FIELD_NUMBER: _ClassVar[int]
+    RECOVERED_IN_FULL_COUNT_FIELD_NUMBER: _ClassVar[int]
+    UNVERIFIED_COUNT_FIELD_NUMBER: _ClassVar[int]
+    OUTSTANDING_FEN_FIELD_NUMBER: _ClassVar[int]
+    OVERDUE_AT_YEAR_END_COUNT_FIELD_NUMBER: _ClassVar[int]
+    OVERDUE_AT_YEAR_END_FEN_FIELD_NUMBER: _ClassVar[int]
+    program_code: str
+    fiscal_year: int
+    name_zh: str
+    name_en: str
+    verify_within_days: int
+    payout_count: int
+    paid_fen: int
+    recovery_count: int
+    recovered_fen: int
+    reversed_count: int
+    reversed_fen: int
+    net_paid_fen: int
+    verified_count: int
+    recovered_in_full_count: int
+    unverified_count: int
+    outstanding_fen: int
+    overdue_at_year_end_count: int
+    overdue_at_year_end_fen: int
+    def __init__(self, program_code: _Optional[str] = ..., fiscal_year: _Optional[int] = ..., name_zh: _Optional[str] = ..., name_en: _Optional[str] = ..., verify_within_days: _Optional[int] = ..., payout_count: _Optional[int] = ..., paid_fen: _Optional[int] = ..., recovery_count: _Optional[int] = ..., recovered_fen: _Optional[int] = ..., reversed_count: _Optional[int] = ..., reversed_fen: _Optional[int] = ..., net_paid_fen: _Optional[int] = ..., verified_count: _Optional[int] = ..., recovered_in_full_count: _Optional[int] = ..., unverified_count: _Optional[int] = ..., outstanding_fen: _Optional[int] = ..., overdue_at_year_end_count: _Optional[int] = ..., overdue_at_year_end_fen: _Optional[int] = ...) -> None: ...
+
+class ListOverdueEmergencyAidRequest(_message.Message):
+    __slots__ = ("as_of_date", "program_code", "fiscal_year", "unit_code", "page")
+    AS_OF_DATE_FIELD_NUMBER: _ClassVar[int]
+    PROGRAM_CODE_FIELD_NUMBER: _ClassVar[int]
+    FISCAL_YEAR_FIELD_NUMBER: _ClassVar[int]
+    UNIT_CODE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_FIELD_NUMBER: _ClassVar[int]
+    as_of_date: str
+    program_code: str
+    fiscal_year: int
+    unit_code: str
+    page: _common_pb2.PageRequest
+    def __init__(self, as_of_date: _Optional[str] = ..., program_code: _Optional[str] = ..., fiscal_year: _Optional[int] = ..., unit_code: _Optional[str] = ..., page: _Optional[_Union[_common_pb2.PageRequest, _Mapping]] = ...) -> None: ...
+
+class OverdueEmergencyAid(_message.Message):
+    __slots__ = ("payout_entry_id", "obligation_id", "member_id", "program_code", "fiscal_year", "unit_code", "effective_date", "due_date", "days_overdue", "paid_fen", "recovered_fen", "instalments", "outstanding_fen")
+    PAYOUT_ENTRY_ID_FIELD_NUMBER: _ClassVar[int]
+    OBLIGATION_ID_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    PROGRAM_CODE_FIELD_NUMBER: _ClassVar[int]
+    FISCAL_YEAR_FIELD_NUMBER: _ClassVar[int]
+    UNIT_CODE_FIELD_NUMBER: _ClassVar[int]
+    EFFECTIVE_DATE_FIELD_NUMBER: _ClassVar[int]
+    DUE_DATE_FIELD_NUMBER: _ClassVar[int]
+    DAYS_OVERDUE_FIELD_NUMBER: _ClassVar[int]
+    PAID_FEN_FIELD_NUMBER: _ClassVar[int]
+    RECOVERED_FEN_FIELD_NUMBER: _ClassVar[int]
+    INSTALMENTS_FIELD_NUMBER: _ClassVar[int]
+    OUTSTANDING_FEN_FIELD_NUMBER: _ClassVar[int]
+    payout_entry_id: str
+    obligation_id: str
+    member_id: str
+    program_code: str
+    fiscal_year: int
+    unit_code: str
+    effective_date: str
+    due_date: str
+    days_overdue: int
+    paid_fen: int
+    recovered_fen: int
+    instalments: int
+    outstanding_fen: int
+    def __init__(self, payout_entry_id: _Optional[str] = ..., obligation_id: _Optional[str] = ..., member_id: _Optional[str] = ..., program_code: _Optional[str] = ..., fiscal_year: _Optional[int] = ..., unit_code: _Optional[str] = ..., effective_date: _Optional[str] = ..., due_date: _Optional[str] = ..., days_overdue: _Optional[int] = ..., paid_fen: _Optional[int] = ..., recovered_fen: _Optional[int] = ..., instalments: _Optional[int] = ..., outstanding_fen: _Optional[int] = ...) -> None: ...
+
+class ListOverdueEmergencyAidResponse(_message.Message):
+    __slots__ = ("as_of_date", "obligations", "next_page_token", "total_count", "paid_fen", "recovered_fen", "outstanding_fen", "built_from")
+    AS_OF_DATE_FIELD_NUMBER: _ClassVar[int]
+    OBLIGATIONS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_COUNT_FIELD_NUMBER: _ClassVar[int]
+    PAID_FEN_FIELD_NUMBER: _ClassVar[int]
+    RECOVERED_FEN_FIELD_NUMBER: _ClassVar[int]
+    OUTSTANDING_FEN_FIELD_NUMBER: _ClassVar[int]
+    BUILT_FROM_FIELD_NUMBER: _ClassVar[int]
+    as_of_date: str
+    obligations: _containers.RepeatedCompositeFieldContainer[OverdueEmergencyAid]
+    next_page_token: str
+    total_count: int
+    paid_fen: int
+    recovered_fen: int
+    outstanding_fen: int
+    built_from: _containers.RepeatedCompositeFieldContainer[StreamPosition]
+    def __init__(self, as_of_date: _Optional[str] = ..., obligations: _Optional[_Iterable[_Union[OverdueEmergencyAid, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., total_count: _Optional[int] = ..., paid_fen: _Optional[int] = ..., recovered_fen: _Optional[int] = ..., outstanding_fen: _Optional[int] = ..., built_from: _Optional[_Iterable[_Union[StreamPosition, _Mapping]]] = ...) -> None: ...

@@ -75,6 +75,16 @@ class ReportingServiceStub:
                 request_serializer=benefits_dot_v1_dot_reporting__pb2.RebuildProjectionsRequest.SerializeToString,
                 response_deserializer=benefits_dot_v1_dot_reporting__pb2.RebuildProjectionsResponse.FromString,
                 _registered_method=True)
+        self.GetClaimsReport = channel.unary_unary(
+                '/benefits.v1.ReportingService/GetClaimsReport',
+                request_serializer=benefits_dot_v1_dot_reporting__pb2.GetClaimsReportRequest.SerializeToString,
+                response_deserializer=benefits_dot_v1_dot_reporting__pb2.ClaimsReport.FromString,
+                _registered_method=True)
+        self.ListOverdueEmergencyAid = channel.unary_unary(
+                '/benefits.v1.ReportingService/ListOverdueEmergencyAid',
+                request_serializer=benefits_dot_v1_dot_reporting__pb2.ListOverdueEmergencyAidRequest.SerializeToString,
+                response_deserializer=benefits_dot_v1_dot_reporting__pb2.ListOverdueEmergencyAidResponse.FromString,
+                _registered_method=True)
 
 
 class ReportingServiceServicer:
@@ -141,6 +151,24 @@ class ReportingServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetClaimsReport(self, request, context):
+        """A mutual-aid programme's claims for a fiscal year, per period, within a
+        unit subtree (the member's unit on the incident date; contributions under
+        the unit on the contribution date): claims by state, paid, average
+        benefit, contributions and the loss ratio; and the programme's pool.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListOverdueEmergencyAid(self, request, context):
+        """Emergency aid not verified by its due date, as of a date: what was paid,
+        recovered and is still outstanding.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ReportingServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -173,6 +201,16 @@ def add_ReportingServiceServicer_to_server(servicer, server):
                     servicer.RebuildProjections,
                     request_deserializer=benefits_dot_v1_dot_reporting__pb2.RebuildProjectionsRequest.FromString,
                     response_serializer=benefits_dot_v1_dot_reporting__pb2.RebuildProjectionsResponse.SerializeToString,
+            ),
+            'GetClaimsReport': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetClaimsReport,
+                    request_deserializer=benefits_dot_v1_dot_reporting__pb2.GetClaimsReportRequest.FromString,
+                    response_serializer=benefits_dot_v1_dot_reporting__pb2.ClaimsReport.SerializeToString,
+            ),
+            'ListOverdueEmergencyAid': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListOverdueEmergencyAid,
+                    request_deserializer=benefits_dot_v1_dot_reporting__pb2.ListOverdueEmergencyAidRequest.FromString,
+                    response_serializer=benefits_dot_v1_dot_reporting__pb2.ListOverdueEmergencyAidResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -348,6 +386,60 @@ class ReportingService:
             '/benefits.v1.ReportingService/RebuildProjections',
             benefits_dot_v1_dot_reporting__pb2.RebuildProjectionsRequest.SerializeToString,
             benefits_dot_v1_dot_reporting__pb2.RebuildProjectionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetClaimsReport(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/benefits.v1.ReportingService/GetClaimsReport',
+            benefits_dot_v1_dot_reporting__pb2.GetClaimsReportRequest.SerializeToString,
+            benefits_dot_v1_dot_reporting__pb2.ClaimsReport.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListOverdueEmergencyAid(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/benefits.v1.ReportingService/ListOverdueEmergencyAid',
+            benefits_dot_v1_dot_reporting__pb2.ListOverdueEmergencyAidRequest.SerializeToString,
+            benefits_dot_v1_dot_reporting__pb2.ListOverdueEmergencyAidResponse.FromString,
             options,
             channel_credentials,
             insecure,

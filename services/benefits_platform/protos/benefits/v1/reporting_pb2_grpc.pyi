@@ -69,6 +69,16 @@ class ReportingServiceStub:
     """Admin: rebuild every projection from the first event of each stream and
     swap it in atomically. Progress messages, then the result.
     """
+    GetClaimsReport: _grpc.UnaryUnaryMultiCallable[_reporting_pb2.GetClaimsReportRequest, _reporting_pb2.ClaimsReport]
+    """A mutual-aid programme's claims for a fiscal year, per period, within a
+    unit subtree (the member's unit on the incident date; contributions under
+    the unit on the contribution date): claims by state, paid, average
+    benefit, contributions and the loss ratio; and the programme's pool.
+    """
+    ListOverdueEmergencyAid: _grpc.UnaryUnaryMultiCallable[_reporting_pb2.ListOverdueEmergencyAidRequest, _reporting_pb2.ListOverdueEmergencyAidResponse]
+    """Emergency aid not verified by its due date, as of a date: what was paid,
+    recovered and is still outstanding.
+    """
 
 @_typing.type_check_only
 class ReportingServiceAsyncStub(ReportingServiceStub):
@@ -110,6 +120,16 @@ class ReportingServiceAsyncStub(ReportingServiceStub):
     RebuildProjections: _aio.UnaryStreamMultiCallable[_reporting_pb2.RebuildProjectionsRequest, _reporting_pb2.RebuildProjectionsResponse]  # type: ignore[assignment]
     """Admin: rebuild every projection from the first event of each stream and
     swap it in atomically. Progress messages, then the result.
+    """
+    GetClaimsReport: _aio.UnaryUnaryMultiCallable[_reporting_pb2.GetClaimsReportRequest, _reporting_pb2.ClaimsReport]  # type: ignore[assignment]
+    """A mutual-aid programme's claims for a fiscal year, per period, within a
+    unit subtree (the member's unit on the incident date; contributions under
+    the unit on the contribution date): claims by state, paid, average
+    benefit, contributions and the loss ratio; and the programme's pool.
+    """
+    ListOverdueEmergencyAid: _aio.UnaryUnaryMultiCallable[_reporting_pb2.ListOverdueEmergencyAidRequest, _reporting_pb2.ListOverdueEmergencyAidResponse]  # type: ignore[assignment]
+    """Emergency aid not verified by its due date, as of a date: what was paid,
+    recovered and is still outstanding.
     """
 
 class ReportingServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -185,6 +205,28 @@ class ReportingServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_abc.Iterator[_reporting_pb2.RebuildProjectionsResponse], _abc.AsyncIterator[_reporting_pb2.RebuildProjectionsResponse]]:
         """Admin: rebuild every projection from the first event of each stream and
         swap it in atomically. Progress messages, then the result.
+        """
+
+    @_abc_1.abstractmethod
+    def GetClaimsReport(
+        self,
+        request: _reporting_pb2.GetClaimsReportRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_reporting_pb2.ClaimsReport, _abc.Awaitable[_reporting_pb2.ClaimsReport]]:
+        """A mutual-aid programme's claims for a fiscal year, per period, within a
+        unit subtree (the member's unit on the incident date; contributions under
+        the unit on the contribution date): claims by state, paid, average
+        benefit, contributions and the loss ratio; and the programme's pool.
+        """
+
+    @_abc_1.abstractmethod
+    def ListOverdueEmergencyAid(
+        self,
+        request: _reporting_pb2.ListOverdueEmergencyAidRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_reporting_pb2.ListOverdueEmergencyAidResponse, _abc.Awaitable[_reporting_pb2.ListOverdueEmergencyAidResponse]]:
+        """Emergency aid not verified by its due date, as of a date: what was paid,
+        recovered and is still outstanding.
         """
 
 def add_ReportingServiceServicer_to_server(servicer: ReportingServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
