@@ -165,3 +165,56 @@ async def test_emergency_aid_overdue_recovered_and_verified(cli):
         ledger_pb2.GetProgramRequest(code="EMERGENCY", fiscal_year=2026)
     )
     assert program.committed_fen == 200_000  # net of the 2,500 yuan recovered
+
+
+async def test_program_open_with_pool_emergency_and_secondary_rules(cli):
+    admin = cli.ledger.keys.admin
+    pool = await cli(
+        "--json", "program", "open", "--code", "MAJOR_ILLNESS", "--year", "2026",
+        "--name-zh", "重大疾病互助", "--name-en", "Major-illness mutual aid",
+        "--kind", "mutual-aid", "--budget", "1000000", "--category", "ILLNESS=7000",
+        "--category", "ACCIDENT=8000", "--period", "2026H1:2026-01-01:2026-06-30",
+        "--period", "2026H2:2026-07-01:2026-12-31", "--contribution", "120",
+        "--waiting-days", "90", "--deductible", "500", "--per-claim-cap", "50000",
+        "--per-period-cap", "80000", "--overdraft", "1000", "--request-id", "open-mi",
+        key=admin,
+    )  # fmt: skip
+    assert pool.code == 0, pool.err
+    rules = pool.json()["mutual_aid"]
+    assert [p["period_id"] for p in rules["periods"]] == ["2026H1", "2026H2"]
+    assert {c["category"]: c["ratio_bp"] for c in rules["categories"]} == {
+        "ILLNESS": 7000,
+        "ACCIDENT": 8000,
+    }
+    assert rules["contribution_fen"] == "12000" and rules["waiting_days"] == 90
+    assert rules["deductible_fen"] == "50000" and rules["overdraft_fen"] == "100000"
+    assert rules["per_claim_cap_fen"] == "5000000" and rules["per_period_cap_fen"] == "8000000"
+
+    emergency = await cli(
+        "--json", "program", "open", "--code", "URGENT", "--year", "2026",
+        "--name-zh", "临时救助", "--name-en", "Emergency aid", "--kind", "aid",
+        "--budget", "50000", "--verify-within-days", "30", key=admin,
+    )  # fmt: skip
+    assert emergency.code == 0, emergency.err
+    assert emergency.json()["emergency"]["verify_within_days"] == 30
+
+    secondary = await cli(
+        "--json", "program", "open", "--code", "SECOND_AID", "--year", "2026",
+        "--name-zh", "二次救助", "--name-en", "Secondary aid", "--kind", "aid",
+        "--budget", "50000", "--secondary-of", "MAJOR_ILLNESS", key=admin,
+    )  # fmt: skip
+    assert secondary.code == 0, secondary.err
+    assert secondary.json()["secondary_aid"]["mutual_aid_program_code"] == "MAJOR_ILLNESS"
+
+    bad = await cli(
+        "program", "open", "--code", "BAD_POOL", "--year", "2026", "--name-zh", "坏",
+        "--name-en", "Bad", "--kind", "mutual-aid", "--budget", "100",
+        "--category", "ILLNESS", key=admin,
+    )  # fmt: skip
+    assert bad.code != 0 and "--category: expected CATEGORY=BP" in bad.err
+    refused = await cli(
+        "program", "open", "--code", "BAD_POOL", "--year", "2026", "--name-zh", "坏",
+        "--name-en", "Bad", "--kind", "mutual-aid", "--budget", "100",
+        "--category", "ILLNESS=20000", key=admin,
+    )  # fmt: skip
+    assert refused.code == 1 and "ratio_bp" in refused.err

@@ -18,7 +18,7 @@ from google.protobuf.message import Message
 
 from benefits_cli import formatting as fmt
 from benefits_cli.client import pages
-from benefits_cli.main import EXIT_OK, Cli, enum_choices, page_size
+from benefits_cli.main import EXIT_OK, Cli, UsageError, enum_choices, page_size
 from benefits_cli.money import yuan
 from benefits_platform.protos.benefits.v1 import common_pb2, ledger_pb2
 
@@ -34,7 +34,7 @@ Resp = TypeVar("Resp", bound=Message)
 def _call(cli: Cli, method: str, request: Message, response_type: type[Resp]) -> Resp:
     """One LedgerService call through the invocation's client (deadline, key,
     request id header, errors as CallError)."""
-    return cli.client._call(method, request, response_type)
+    return cli.client.call(method, request, response_type)
 
 
 def _label(enum: Any, value: int, prefix: str) -> str:
@@ -491,3 +491,86 @@ def add_commands(commands: Any, sub: Sub) -> None:
     p = sub(group, "overdue", cmd_aid_overdue, "emergency aid not verified by its due date")
     p.add_argument("--as-of", type=_date_arg, help="judge on this date (default: today, Beijing)")
     _filters(p)
+
+
+# -- programme rules on `benefits program open` ------------------------------------
+
+
+def add_programme_rule_options(p: Any) -> None:
+    """Options of ``program open`` for mutual-aid pools, emergency and secondary aid."""
+    rules = p.add_argument_group("mutual-aid pool (kind MUTUAL_AID)")
+    rules.add_argument(
+        "--category",
+        action="append",
+        metavar="CATEGORY=BP",
+        help="a claim category and its reimbursement ratio in basis points, e.g. ILLNESS=7000 "
+        "(repeat for each category; makes the programme a mutual-aid pool)",
+    )
+    rules.add_argument(
+        "--period",
+        action="append",
+        metavar="ID:START:END",
+        help="a contribution period, e.g. 2026H1:2026-01-01:2026-06-30 (repeatable; "
+        "default: one period named after the fiscal year)",
+    )
+    rules.add_argument("--contribution", help="contribution per member and period (0: any)")
+    rules.add_argument("--waiting-days", type=int, default=0, help="days before coverage starts")
+    rules.add_argument("--deductible", help="deducted from the self-paid amount of each claim")
+    rules.add_argument("--per-claim-cap", help="cap on the benefit of one claim")
+    rules.add_argument("--per-period-cap", help="cap on a member's benefits in one period")
+    rules.add_argument("--overdraft", help="how far below zero the pool may go")
+    p.add_argument(
+        "--verify-within-days",
+        type=int,
+        help="emergency aid: each payout must be verified within this many days",
+    )
+    p.add_argument(
+        "--secondary-of",
+        metavar="CODE",
+        help="secondary aid: the mutual-aid programme whose paid claims qualify a member",
+    )
+
+
+def _rule_pairs(values: list[str] | None, option: str, parts: int) -> list[list[str]]:
+    found = []
+    for value in values or ():
+        separator = "=" if parts == 2 else ":"
+        pieces = value.split(separator)
+        if len(pieces) != parts or not all(pieces):
+            shape = "CATEGORY=BP" if parts == 2 else "ID:START:END"
+            raise UsageError(f"--{option}: expected {shape}, got {value!r}")
+        found.append(pieces)
+    return found
+
+
+def programme_rules(cli: Cli) -> dict[str, Any]:
+    """The rule sub-messages of an OpenProgramRequest from ``program open``'s options."""
+    a = cli.args
+    fields: dict[str, Any] = {}
+    categories = []
+    for category, ratio in _rule_pairs(a.category, "category", 2):
+        if not ratio.isdigit():
+            raise UsageError(f"--category: the ratio must be basis points (1-10000), got {ratio!r}")
+        categories.append(ledger_pb2.CategoryRatio(category=category, ratio_bp=int(ratio)))
+    periods = [
+        ledger_pb2.MutualAidPeriod(period_id=pid, start_date=start, end_date=end)
+        for pid, start, end in _rule_pairs(a.period, "period", 3)
+    ]
+    if categories or periods:
+        fields["mutual_aid"] = ledger_pb2.MutualAidRules(
+            periods=periods,
+            contribution_fen=cli.amount("contribution", allow_zero=True),
+            waiting_days=a.waiting_days,
+            deductible_fen=cli.amount("deductible", allow_zero=True),
+            categories=categories,
+            per_claim_cap_fen=cli.amount("per_claim_cap", allow_zero=True),
+            per_period_cap_fen=cli.amount("per_period_cap", allow_zero=True),
+            overdraft_fen=cli.amount("overdraft", allow_zero=True),
+        )
+    if a.verify_within_days is not None:
+        fields["emergency"] = ledger_pb2.EmergencyRules(verify_within_days=a.verify_within_days)
+    if a.secondary_of:
+        fields["secondary_aid"] = ledger_pb2.SecondaryAidRules(
+            mutual_aid_program_code=a.secondary_of
+        )
+    return fields

@@ -252,7 +252,7 @@ class GrpcClient:
     def new_request_id(self) -> str:
         return f"{self.request_id_prefix}{uuid.uuid4()}"
 
-    def _call(self, method: str, request: Message, response_type: type[Resp]) -> Resp:
+    def call(self, method: str, request: Message, response_type: type[Resp]) -> Resp:
         request_id = str(getattr(request, "request_id", "")) or self.new_request_id()
         stub_method: Any = getattr(self._stub, method)
         try:
@@ -280,42 +280,42 @@ class LedgerClient(GrpcClient):
     # -- programmes -----------------------------------------------------------------
 
     def open_program(self, request: ledger_pb2.OpenProgramRequest) -> ledger_pb2.Program:
-        return self._call("OpenProgram", request, ledger_pb2.Program)
+        return self.call("OpenProgram", request, ledger_pb2.Program)
 
     def close_program(self, request: ledger_pb2.CloseProgramRequest) -> ledger_pb2.Program:
-        return self._call("CloseProgram", request, ledger_pb2.Program)
+        return self.call("CloseProgram", request, ledger_pb2.Program)
 
     def get_program(self, code: str, fiscal_year: int) -> ledger_pb2.Program:
         request = ledger_pb2.GetProgramRequest(code=code, fiscal_year=fiscal_year)
-        return self._call("GetProgram", request, ledger_pb2.Program)
+        return self.call("GetProgram", request, ledger_pb2.Program)
 
     def list_programs(self, fiscal_year: int = 0) -> ledger_pb2.ListProgramsResponse:
         request = ledger_pb2.ListProgramsRequest(fiscal_year=fiscal_year)
-        return self._call("ListPrograms", request, ledger_pb2.ListProgramsResponse)
+        return self.call("ListPrograms", request, ledger_pb2.ListProgramsResponse)
 
     # -- payouts --------------------------------------------------------------------
 
     def post_payout(self, request: ledger_pb2.PostPayoutRequest) -> ledger_pb2.Entry:
-        return self._call("PostPayout", request, ledger_pb2.Entry)
+        return self.call("PostPayout", request, ledger_pb2.Entry)
 
     def post_payouts(
         self, payouts: list[ledger_pb2.PostPayoutRequest]
     ) -> ledger_pb2.PostPayoutsResponse:
         request = ledger_pb2.PostPayoutsRequest(payouts=payouts)
-        return self._call("PostPayouts", request, ledger_pb2.PostPayoutsResponse)
+        return self.call("PostPayouts", request, ledger_pb2.PostPayoutsResponse)
 
     def reverse_payout(self, request: ledger_pb2.ReversePayoutRequest) -> ledger_pb2.Entry:
-        return self._call("ReversePayout", request, ledger_pb2.Entry)
+        return self.call("ReversePayout", request, ledger_pb2.Entry)
 
     # -- reads ----------------------------------------------------------------------
 
     def get_payout(self, entry_id: str) -> ledger_pb2.Entry:
         request = ledger_pb2.GetPayoutRequest(entry_id=entry_id)
-        return self._call("GetPayout", request, ledger_pb2.Entry)
+        return self.call("GetPayout", request, ledger_pb2.Entry)
 
     def member_account(self, member_id: str) -> ledger_pb2.MemberAccount:
         request = ledger_pb2.GetMemberAccountRequest(member_id=member_id)
-        return self._call("GetMemberAccount", request, ledger_pb2.MemberAccount)
+        return self.call("GetMemberAccount", request, ledger_pb2.MemberAccount)
 
     def member_entries_page(
         self, member_id: str, page_size: int, page_token: str = ""
@@ -324,7 +324,7 @@ class LedgerClient(GrpcClient):
             member_id=member_id,
             page=common_pb2.PageRequest(page_size=page_size, page_token=page_token),
         )
-        return self._call("ListMemberEntries", request, ledger_pb2.ListMemberEntriesResponse)
+        return self.call("ListMemberEntries", request, ledger_pb2.ListMemberEntriesResponse)
 
     def member_entries(self, member_id: str, page_size: int) -> Iterator[ledger_pb2.Entry]:
         """Every entry of a member, following the pages to the end."""
@@ -342,19 +342,19 @@ class MembersClient(GrpcClient):
     # -- units ----------------------------------------------------------------------
 
     def register_unit(self, request: members_pb2.RegisterUnitRequest) -> members_pb2.UnitChange:
-        return self._call("RegisterUnit", request, members_pb2.UnitChange)
+        return self.call("RegisterUnit", request, members_pb2.UnitChange)
 
     def get_unit(self, code: str) -> members_pb2.Unit:
-        return self._call("GetUnit", members_pb2.GetUnitRequest(code=code), members_pb2.Unit)
+        return self.call("GetUnit", members_pb2.GetUnitRequest(code=code), members_pb2.Unit)
 
     def list_units(self, code: str = "") -> members_pb2.ListUnitsResponse:
         request = members_pb2.ListUnitsRequest(code=code)
-        return self._call("ListUnits", request, members_pb2.ListUnitsResponse)
+        return self.call("ListUnits", request, members_pb2.ListUnitsResponse)
 
     # -- members --------------------------------------------------------------------
 
     def enroll(self, request: members_pb2.EnrollMemberRequest) -> members_pb2.MemberChange:
-        return self._call("EnrollMember", request, members_pb2.MemberChange)
+        return self.call("EnrollMember", request, members_pb2.MemberChange)
 
     def get_member(
         self, member_id: str, as_of: str = "", reveal: bool = False
@@ -362,7 +362,7 @@ class MembersClient(GrpcClient):
         request = members_pb2.GetMemberRequest(
             member_id=member_id, as_of_date=as_of, reveal_national_id=reveal
         )
-        return self._call("GetMember", request, members_pb2.Member)
+        return self.call("GetMember", request, members_pb2.Member)
 
     def members_page(
         self, unit_code: str, page_size: int, page_token: str = ""
@@ -371,7 +371,7 @@ class MembersClient(GrpcClient):
             unit_code=unit_code,
             page=common_pb2.PageRequest(page_size=page_size, page_token=page_token),
         )
-        return self._call("ListMembers", request, members_pb2.ListMembersResponse)
+        return self.call("ListMembers", request, members_pb2.ListMembersResponse)
 
     def members(self, unit_code: str, page_size: int) -> Iterator[members_pb2.Member]:
         """Every member of a unit subtree, following the pages to the end."""
@@ -380,4 +380,4 @@ class MembersClient(GrpcClient):
 
     def change(self, method: str, request: Message) -> members_pb2.MemberChange:
         """One of the member-changing calls (TransferMember, OpenHardshipFile, ...)."""
-        return self._call(method, request, members_pb2.MemberChange)
+        return self.call(method, request, members_pb2.MemberChange)

@@ -163,6 +163,8 @@ def cmd_up(cli: Cli) -> int:
 
 
 def cmd_program_open(cli: Cli) -> int:
+    from benefits_cli import claims
+
     a = cli.args
     groups = [g.strip() for g in (a.groups or "").split(",") if g.strip()]
     request = ledger_pb2.OpenProgramRequest(
@@ -176,6 +178,7 @@ def cmd_program_open(cli: Cli) -> int:
         per_member_annual_cap_fen=cli.amount("cap", allow_zero=True),
         eligibility=ledger_pb2.Eligibility(member_groups=groups, hardship_only=a.hardship_only),
         request_id=a.request_id or "",
+        **claims.programme_rules(cli),
     )
     program = cli.client.open_program(request)
     cli.emit(program, lambda: fmt.program_detail(program))
@@ -344,6 +347,8 @@ def _request_id_option(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_program(commands: Any) -> None:
+    from benefits_cli import claims
+
     program = commands.add_parser("program", help="open, close, show and list programmes")
     sub = program.add_subparsers(dest="program_command", required=True, metavar="COMMAND")
     p = _sub(sub, "open", cmd_program_open, "open a programme for a fiscal year")
@@ -360,6 +365,7 @@ def _add_program(commands: Any) -> None:
         action="store_true",
         help="only members with an open hardship file or gradual-exit period",
     )
+    claims.add_programme_rule_options(p)
     _money_options(p)
     _request_id_option(p)
     p = _sub(sub, "close", cmd_program_close, "close a programme: no further payouts")

@@ -77,27 +77,27 @@ class ReportingClient(GrpcClient):
     def annual_report(
         self, request: reporting_pb2.GetAnnualReportRequest
     ) -> reporting_pb2.AnnualReport:
-        return self._call("GetAnnualReport", request, reporting_pb2.AnnualReport)
+        return self.call("GetAnnualReport", request, reporting_pb2.AnnualReport)
 
     def program_totals(
         self, request: reporting_pb2.GetProgramTotalsRequest
     ) -> reporting_pb2.ProgramReport:
-        return self._call("GetProgramTotals", request, reporting_pb2.ProgramReport)
+        return self.call("GetProgramTotals", request, reporting_pb2.ProgramReport)
 
     def statement(
         self, request: reporting_pb2.GetMemberStatementRequest
     ) -> reporting_pb2.MemberStatement:
-        return self._call("GetMemberStatement", request, reporting_pb2.MemberStatement)
+        return self.call("GetMemberStatement", request, reporting_pb2.MemberStatement)
 
     def claims_report(
         self, request: reporting_pb2.GetClaimsReportRequest
     ) -> reporting_pb2.ClaimsReport:
-        return self._call("GetClaimsReport", request, reporting_pb2.ClaimsReport)
+        return self.call("GetClaimsReport", request, reporting_pb2.ClaimsReport)
 
     def overdue_aid(
         self, request: reporting_pb2.ListOverdueEmergencyAidRequest
     ) -> reporting_pb2.ListOverdueEmergencyAidResponse:
-        return self._call(
+        return self.call(
             "ListOverdueEmergencyAid", request, reporting_pb2.ListOverdueEmergencyAidResponse
         )
 
