@@ -34,6 +34,7 @@ from typing import IO, Any, TypeVar
 import grpc
 import nats
 import nats.errors
+import nats.js.errors
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from nats.js.errors import ServiceUnavailableError
 
@@ -246,6 +247,32 @@ class FaultCluster:
                 return
             await asyncio.sleep(0.1)
         raise TimeoutError(f"{proc.name} not healthy; see {proc.log_path}")
+
+    async def wait_nats_current(self) -> None:
+        """Wait until every node is healthy and every replica of the streams and of
+        the reporting consumers has a leader and is current: the node brought back
+        has caught up, so losing another one next is again a single failure."""
+        for node in range(NODES):
+            await self.wait_nats(node)
+        nc = await nats.connect(self.layout.nats_urls)
+        try:
+            js = nc.jetstream()
+            deadline = asyncio.get_running_loop().time() + SETTLE_SECONDS
+            assets = [(bus.stream_name(s), f"reporting-{s}") for s in ("ledger", "members")]
+            while True:
+                infos: list[Any] = []
+                for stream, consumer in assets:
+                    infos.append(await settled(lambda s=stream: js.stream_info(s)))
+                    with contextlib.suppress(nats.js.errors.NotFoundError):
+                        infos.append(
+                            await settled(lambda s=stream, c=consumer: js.consumer_info(s, c))
+                        )
+                if all(current(info.cluster) for info in infos):
+                    return
+                assert asyncio.get_running_loop().time() < deadline, [i.cluster for i in infos]
+                await asyncio.sleep(0.2)
+        finally:
+            await nc.close()
 
     async def wait_ledger(self, index: int) -> None:
         address = self.layout.ledger_addresses[index]
@@ -523,6 +550,16 @@ async def until_acknowledged(
             assert error.code() in RETRYABLE, (error.code(), error.details())
             retries[error.code().name] += 1
             await asyncio.sleep(0.05)
+
+
+def current(cluster: Any) -> bool:
+    """A replicated asset has a leader and every other replica is current."""
+    return bool(
+        cluster is not None
+        and cluster.leader
+        and len(cluster.replicas or []) == 2
+        and all(peer.current and not peer.offline for peer in cluster.replicas)
+    )
 
 
 async def settled(call: Callable[[], Awaitable[T]], seconds: float = SETTLE_SECONDS) -> T:

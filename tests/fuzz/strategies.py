@@ -204,7 +204,9 @@ def string_field(
         choices.append(pools.pick("unit_code", pools.of("program_code")))
     if oversized:
         choices.append(st.just("o" * OVERSIZED))
-    return st.one_of(*choices) if choices else text()
+    if not choices:  # plausible, and nothing known of this kind: short plain text
+        return st.text(alphabet=string.ascii_letters + string.digits + " -", max_size=20)
+    return st.one_of(*choices)
 
 
 def int_field(field: D.FieldDescriptor, plausible: bool = False) -> st.SearchStrategy[int]:
@@ -303,7 +305,7 @@ def message(
         msg.nanos = draw(st.sampled_from([0, 1, 999_999_999, 1_000_000_000, -1]))
         return msg
     for field in descriptor.fields:
-        if draw(st.integers(0, 9)) < (1 if plausible else 3):
+        if not plausible and draw(st.integers(0, 9)) < 3:
             continue  # unset
         if field.type == D.FieldDescriptor.TYPE_MESSAGE:
             if depth >= 3:
