@@ -87,6 +87,8 @@ class Stack:
 
     async def _start(self) -> None:
         self.servers["ledger"] = create_ledger(self._config("ledger"))
+        # A payout ahead of the members log waits this long, then UNAVAILABLE.
+        self.servers["ledger"].members_wait_seconds = 0.5
         self.servers["members"] = MembersServer(self._config("members"))
         self.servers["reporting"] = create_reporting(self._config("reporting"))
         for server in self.servers.values():

@@ -22,7 +22,7 @@ from tests.fuzz.runner import Fuzzer, Method, Violation
 from tests.fuzz.strategies import NATIONAL_IDS, Pools, harvest, message, replay_of, summary
 from tests.members_fixtures import UNITS, unit_request
 
-SHORT_EXAMPLES = 700
+SHORT_EXAMPLES = 500
 EXAMPLES = int(os.environ.get("BENEFITS_FUZZ_EXAMPLES", "0") or 0) or SHORT_EXAMPLES
 LONG = EXAMPLES > SHORT_EXAMPLES
 
