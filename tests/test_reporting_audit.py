@@ -208,3 +208,20 @@ async def test_a_store_path_that_does_not_exist_is_refused(
         await reporting.verify(ledger_store=str(tmp_path / "nowhere.sqlite"))
     assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert (refused.value.details() or "").startswith("ledger_store")
+
+
+async def test_a_store_outside_the_allowed_places_is_refused(
+    reporting: RunningReporting, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """A caller cannot make the service open files elsewhere or reach other servers."""
+    elsewhere = tmp_path_factory.mktemp("elsewhere") / "ledger.sqlite"
+    sqlite3.connect(elsewhere).close()
+    for named in (
+        str(elsewhere),
+        "/etc/passwd",
+        "postgresql://auditor@10.0.0.1:5432/ledger",
+    ):
+        with pytest.raises(grpc.aio.AioRpcError) as refused:
+            await reporting.verify(ledger_store=named)
+        assert refused.value.code() == grpc.StatusCode.PERMISSION_DENIED, named
+        assert (refused.value.details() or "").startswith("ledger_store: "), named

@@ -16,6 +16,13 @@ Where the store is (``BENEFITS_LEDGER_STORE``, or a VerifyLedger request):
 - unset: the store the stack gives the ledger, i.e. with BENEFITS_STORE=postgres
   the same DSN and schema as this service, else ``<data dir>/ledger/events.sqlite``
   when that file exists.
+
+A store named in a request must be one the operator allows, so that a caller
+cannot make the service open arbitrary files or connect to arbitrary servers:
+a SQLite file inside the service's data directory or a directory listed in
+``BENEFITS_AUDIT_STORE_DIRS`` (separated by ``os.pathsep``), or the PostgreSQL
+DSN the service is configured with (``BENEFITS_LEDGER_STORE`` or its own).
+Anything else is PERMISSION_DENIED.
 """
 
 from __future__ import annotations
@@ -28,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from benefits_platform.config import ServiceConfig, StoreConfig
-from benefits_platform.domain_errors import FailedPrecondition, InvalidArgument
+from benefits_platform.domain_errors import FailedPrecondition, InvalidArgument, PermissionDenied
 from benefits_platform.envelopes import ZERO_HASH, build_envelope, event_id
 from benefits_platform.eventstore import eventsourcing_env
 from benefits_platform.relay_process import EventLog
@@ -38,6 +45,7 @@ from reporting.adapters.codec import LEDGER, stored_event
 from reporting.domain.audit import StoredEvent
 
 NONE = "none"
+AUDIT_DIRS_ENV = "BENEFITS_AUDIT_STORE_DIRS"
 ENV = "BENEFITS_LEDGER_STORE"
 SCHEMA_ENV = "BENEFITS_LEDGER_STORE_SCHEMA"
 READ_BATCH = 2000
@@ -88,7 +96,9 @@ def resolve(requested: str, config: ServiceConfig) -> LedgerStoreSpec:
     if len(requested) > MAX_STORE_TEXT:
         raise InvalidArgument("ledger_store", f"must be at most {MAX_STORE_TEXT} characters")
     if requested.strip():
-        return _parse(requested, "ledger_store", os.environ.get(SCHEMA_ENV, "").strip())
+        spec = _parse(requested, "ledger_store", os.environ.get(SCHEMA_ENV, "").strip())
+        _check_allowed(spec, config)
+        return spec
     configured = os.environ.get(ENV, "").strip()
     if configured:
         return _parse(configured, ENV, os.environ.get(SCHEMA_ENV, "").strip())
@@ -99,6 +109,32 @@ def resolve(requested: str, config: ServiceConfig) -> LedgerStoreSpec:
         return LedgerStoreSpec(StoreConfig(kind="sqlite", sqlite_path=default))
     return LedgerStoreSpec(
         None, f"no ledger store configured ({ENV}) nor found at {default}: not compared"
+    )
+
+
+def _check_allowed(spec: LedgerStoreSpec, config: ServiceConfig) -> None:
+    """A store named by a caller must be one the operator allows (see above)."""
+    store = spec.store
+    if store is None:
+        return
+    if store.is_postgres:
+        allowed_dsns = {os.environ.get(ENV, "").strip()}
+        if config.store.is_postgres:
+            allowed_dsns.add(config.store.postgres_dsn)
+        if store.postgres_dsn in allowed_dsns:
+            return
+        raise PermissionDenied(
+            "ledger_store: only the PostgreSQL store this service is configured with may be "
+            "compared (BENEFITS_LEDGER_STORE or the service's own DSN)"
+        )
+    path = store.sqlite_path.resolve()
+    extra = os.environ.get(AUDIT_DIRS_ENV, "").strip()
+    roots = [config.data_dir, *(Path(d) for d in extra.split(os.pathsep) if d.strip())]
+    if any(path.is_relative_to(root.resolve()) for root in roots):
+        return
+    raise PermissionDenied(
+        "ledger_store: a SQLite store must lie inside the service's data directory or a "
+        f"directory listed in {AUDIT_DIRS_ENV}"
     )
 
 
@@ -117,8 +153,7 @@ def open_store(spec: LedgerStoreSpec) -> EventLog:
     except Exception as error:
         log.close()
         raise FailedPrecondition(
-            f"ledger_store: {spec.described} is not a readable event store: "
-            f"{type(error).__name__}"
+            f"ledger_store: {spec.described} is not a readable event store: {type(error).__name__}"
         ) from None
     return log
 
