@@ -306,3 +306,18 @@ def test_a_gap_in_the_stream_is_not_stepped_over_unless_known(
     stepped = store.apply("ledger", [(posted(3, "A", 100), 3)], contiguous=False)
     assert stepped.applied == 1 and store.positions()["ledger"] == (3, 3)
     store.close()
+
+
+def test_a_first_delivery_out_of_order_waits_for_the_first_sequence(
+    projection_store: ProjectionStore,
+) -> None:
+    """Before anything is applied, sequence 2 delivered before 1 is a gap, not a
+    start: applying it would make sequence 1 look applied and lose it."""
+    store = projection_store
+    store.apply("members", members_batch())
+    early = store.apply("ledger", [(posted(2, "A", 100), 2)])
+    assert (early.consumed, early.applied, early.gap_at) == (0, 0, 1)
+    assert store.positions().get("ledger", (0, 0)) == (0, 0)
+    in_order = store.apply("ledger", [(opened(1), 1), (posted(2, "A", 100), 2)])
+    assert in_order.applied == 2 and store.positions()["ledger"] == (2, 2)
+    store.close()

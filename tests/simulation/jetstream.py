@@ -116,13 +116,11 @@ class JetStreamServer:
         self.late: list[tuple[str, bytes, dict[str, str]]] = []
         self.counts: Counter[str] = Counter()
         self.tasks: set[asyncio.Task[None]] = set()
-        # Out-of-order and repeated deliveries only once a consumer has acknowledged
-        # something. ProjectionStore.apply checks for a gap only once it has
-        # applied a message (``contiguous and out.stream_seq and ...``): a first
-        # delivery out of order (sequence 2 before 1) is applied, and sequence 1
-        # is then skipped as "applied before", lost to the projection. Set this
-        # to False to deliver out of order from the start (runs then fail on it).
-        self.in_order_until_first_ack = True
+        # Deliveries are reordered and repeated from the very first one. (True
+        # keeps a consumer's deliveries in order until its first acknowledgement:
+        # the simulation found ProjectionStore.apply skipping a sequence delivered
+        # after a later one while nothing had been applied yet, fixed since.)
+        self.in_order_until_first_ack = False
 
     def roll(self, probability: float, fault: str) -> bool:
         """One throw of the dice for ``fault``; counted when it happens."""

@@ -20,9 +20,8 @@ Each step is one action drawn from the seeded random source:
 - a reporting consumer fetches a batch and hands it to the real
   ``StreamConsumer._handle`` (which applies it through
   ``ProjectionStore.apply``, acknowledges or naks), with batches reordered,
-  messages delivered again and acknowledgements lost (from a consumer's first
-  acknowledgement on: see ``JetStreamServer.in_order_until_first_ack``); the
-  ack wait passes;
+  messages delivered again and acknowledgements lost (from the first delivery
+  on; see ``JetStreamServer.in_order_until_first_ack``); the ack wait passes;
 - crashes: the ledger process (application, relay and members feed rebuilt from
   the store and the streams: a crash between commit and publish), the relay
   alone (restarted from its checkpoint database and the stream's head), a relay

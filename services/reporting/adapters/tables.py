@@ -348,7 +348,7 @@ class ProjectionStore:
             for fact, seq, event_position in decoded:
                 if seq <= out.stream_seq:
                     out.skipped += 1  # delivered again: applied before
-                elif contiguous and out.stream_seq and seq != out.stream_seq + 1:
+                elif contiguous and seq != out.stream_seq + 1:
                     out.gap_at = out.stream_seq + 1
                     break
                 elif event_position <= out.position:
