@@ -258,7 +258,9 @@ class ReportingApplication(Application[UUID]):
             rules = self.claims.rules(fiscal_year).get(code)
             if rules is None or not rules.mutual_aid:
                 raise InvalidArgument(
-                    "program_code", f"{code} {fiscal_year} is not a mutual-aid programme"
+                    "program_code",
+                    f"{code} {fiscal_year} has no mutual-aid pool "
+                    "(it was opened without mutual_aid rules)",
                 )
             report = self._claims_report(programme, rules, root, depth, as_of_us, period_id)
         return report, positions
