@@ -192,6 +192,8 @@ class CallLimits(grpc.aio.ServerInterceptor):  # type: ignore[misc]
     ) -> None:
         self.unary_seconds = unary_seconds
         self.stream_seconds = stream_seconds
+        # The wrapped handler of each method, built once (not per call).
+        self._wrapped: dict[str, tuple[grpc.RpcMethodHandler, grpc.RpcMethodHandler]] = {}
 
     async def intercept_service(
         self,
@@ -201,6 +203,15 @@ class CallLimits(grpc.aio.ServerInterceptor):  # type: ignore[misc]
         handler = await continuation(call_details)
         if handler is None or handler.request_streaming:
             return handler
+        name = str(call_details.method)
+        cached = self._wrapped.get(name)
+        if cached is not None and cached[0] is handler:
+            return cached[1]
+        wrapped = self._wrap(handler)
+        self._wrapped[name] = (handler, wrapped)
+        return wrapped
+
+    def _wrap(self, handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
         options = {
             "request_deserializer": _tolerant(handler.request_deserializer),
             "response_serializer": handler.response_serializer,

@@ -82,6 +82,9 @@ class Authenticator(grpc.aio.ServerInterceptor):  # type: ignore[misc]
     def __init__(self, keys: KeysFile, policies: Iterable[Policy]) -> None:
         self.keys = keys
         self.policies = {p.service: p for p in (*policies, REFLECTION_POLICY)}
+        # The guarded handler of each method, built once: building it per call
+        # costs more than the check itself.
+        self._guarded: dict[str, tuple[grpc.RpcMethodHandler, grpc.RpcMethodHandler]] = {}
 
     def authenticate(self, context: grpc.aio.ServicerContext) -> identity.Caller:
         token = bearer_token(context)
@@ -125,10 +128,17 @@ class Authenticator(grpc.aio.ServerInterceptor):  # type: ignore[misc]
         handler = await continuation(details)
         if handler is None:
             return None
-        service, _, method = str(details.method).lstrip("/").rpartition("/")
+        full_name = str(details.method)
+        cached = self._guarded.get(full_name)
+        if cached is not None and cached[0] is handler:
+            return cached[1]
+        service, _, method = full_name.lstrip("/").rpartition("/")
         if service in OPEN_SERVICES:
-            return handler
-        return _guarded(handler, lambda context: self._admit(service, method, context))
+            guarded = handler
+        else:
+            guarded = _guarded(handler, lambda context: self._admit(service, method, context))
+        self._guarded[full_name] = (handler, guarded)
+        return guarded
 
     async def _admit(
         self, service: str, method: str, context: grpc.aio.ServicerContext
