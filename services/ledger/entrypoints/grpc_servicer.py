@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import grpc
@@ -85,18 +85,22 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServiceServicer):
         access.check_member(self.app.members, cmd.member_id, cmd.effective_date)
         return C.recorded_entry(await self.writer.submit(cmd))
 
-    @rpc
-    async def PostPayouts(
-        self, request: ledger_pb2.PostPayoutsRequest, context: grpc.aio.ServicerContext
-    ) -> ledger_pb2.PostPayoutsResponse:
-        batch = C.post_payouts(request)
+    async def _submit_batch(self, batch: Any, field: str) -> Any:
+        """A validated batch: wait for the members position it names, check every
+        row's member is in the caller's scope (refusals name ``field[i]``), record."""
         await self.server.wait_for_members(max(row.members_position for row in batch.rows))
         members = self.app.members
         for index, row in enumerate(batch.rows):
             access.check_member(
-                members, row.member_id, row.effective_date, f"payouts[{index}]: member_id"
+                members, row.member_id, row.effective_date, f"{field}[{index}]: member_id"
             )
-        recorded = await self.writer.submit(batch)
+        return await self.writer.submit(batch)
+
+    @rpc
+    async def PostPayouts(
+        self, request: ledger_pb2.PostPayoutsRequest, context: grpc.aio.ServicerContext
+    ) -> ledger_pb2.PostPayoutsResponse:
+        recorded = await self._submit_batch(C.post_payouts(request), "payouts")
         return ledger_pb2.PostPayoutsResponse(
             entries=[C.recorded_entry(r) for r in recorded],
             replayed_count=sum(1 for r in recorded if r.replayed),
@@ -169,14 +173,7 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServiceServicer):
     async def RecordContributions(
         self, request: ledger_pb2.RecordContributionsRequest, context: grpc.aio.ServicerContext
     ) -> ledger_pb2.RecordContributionsResponse:
-        batch = CC.record_contributions(request)
-        await self.server.wait_for_members(max(row.members_position for row in batch.rows))
-        members = self.app.members
-        for index, row in enumerate(batch.rows):
-            access.check_member(
-                members, row.member_id, row.effective_date, f"contributions[{index}]: member_id"
-            )
-        recorded = await self.writer.submit(batch)
+        recorded = await self._submit_batch(CC.record_contributions(request), "contributions")
         return ledger_pb2.RecordContributionsResponse(
             contributions=[CC.contribution(r) for r in recorded],
             replayed_count=sum(1 for r in recorded if r.replayed),
