@@ -22,8 +22,10 @@ import pytest
 
 from benefits_platform.config import ServiceConfig, StoreConfig
 from benefits_platform.protos.benefits.v1 import events_pb2, reporting_pb2
+from reporting.application import Rebuild, Verification
 from tests.conftest import RunningLedger, start_ledger, stop_ledger
 from tests.reporting_support import (
+    WAIT,
     WARMTH,
     RunningReporting,
     fixed_scenario,
@@ -33,7 +35,7 @@ from tests.reporting_support import (
     start_reporting,
     stop_reporting,
 )
-from tests.support import NatsServer
+from tests.support import NatsServer, key_id
 
 __all__ = ["reporting"]  # a fixture, used by name
 
@@ -225,3 +227,26 @@ async def test_a_store_outside_the_allowed_places_is_refused(
             await reporting.verify(ledger_store=named)
         assert refused.value.code() == grpc.StatusCode.PERMISSION_DENIED, named
         assert (refused.value.details() or "").startswith("ledger_store: "), named
+
+
+async def test_audit_and_rebuild_runs_record_the_caller(reporting: RunningReporting) -> None:
+    """The record of audits says who asked for each run (the caller's key id)."""
+    auditor = reporting.keys.auditor
+    stub = reporting.stub_for(auditor)
+    request = reporting_pb2.VerifyLedgerRequest(ledger_store="none", skip_projections=True)
+    async for _reply in stub.VerifyLedger(request, timeout=WAIT * 4):
+        pass
+    async for _reply in reporting.stub.RebuildProjections(
+        reporting_pb2.RebuildProjectionsRequest(), timeout=WAIT * 4
+    ):
+        pass
+    app = reporting.server.app
+    assert app is not None
+    events = [
+        app.mapper.to_domain_event(item)
+        for item in app.recorder.select_notifications(start=1, limit=1000)
+    ]
+    verification = [e for e in events if isinstance(e, Verification.VerificationRecorded)]
+    rebuild = [e for e in events if isinstance(e, Rebuild.RebuildRecorded)]
+    assert [e.actor for e in verification] == [key_id(auditor)]
+    assert [e.actor for e in rebuild] == [key_id(reporting.keys.admin)]

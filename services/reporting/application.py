@@ -92,6 +92,14 @@ class Verification(Aggregate):
         checks: list[list[Any]]
         positions: dict[str, list[int]]
         ledger_store: str
+        actor: str
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, object]) -> None:
+            """v1 runs were recorded before callers were authenticated."""
+            state["actor"] = ""
 
     @event(VerificationRecorded)
     def __init__(
@@ -100,11 +108,13 @@ class Verification(Aggregate):
         checks: list[list[Any]],
         positions: dict[str, list[int]],
         ledger_store: str,
+        actor: str,
     ) -> None:
         self.ok = ok
         self.checks = checks
         self.positions = positions
         self.ledger_store = ledger_store
+        self.actor = actor
 
 
 class Rebuild(Aggregate):
@@ -114,12 +124,23 @@ class Rebuild(Aggregate):
         events: int
         positions: dict[str, list[int]]
         seconds: float
+        actor: str
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, object]) -> None:
+            """v1 runs were recorded before callers were authenticated."""
+            state["actor"] = ""
 
     @event(RebuildRecorded)
-    def __init__(self, events: int, positions: dict[str, list[int]], seconds: float) -> None:
+    def __init__(
+        self, events: int, positions: dict[str, list[int]], seconds: float, actor: str
+    ) -> None:
         self.events = events
         self.positions = positions
         self.seconds = seconds
+        self.actor = actor
 
 
 class ReportingApplication(Application[UUID]):
@@ -138,14 +159,23 @@ class ReportingApplication(Application[UUID]):
     # -- the audit record --------------------------------------------------------------
 
     def record_verification(
-        self, ok: bool, checks: list[list[Any]], positions: Positions, ledger_store: str
+        self,
+        ok: bool,
+        checks: list[list[Any]],
+        positions: Positions,
+        ledger_store: str,
+        actor: str,
     ) -> UUID:
-        run = Verification(ok, checks, {k: list(v) for k, v in positions.items()}, ledger_store)
+        """Record a VerifyLedger run, with the caller (``actor``) that asked for it."""
+        run = Verification(
+            ok, checks, {k: list(v) for k, v in positions.items()}, ledger_store, actor
+        )
         self.save(run)
         return run.id
 
-    def record_rebuild(self, events: int, positions: Positions, seconds: float) -> UUID:
-        run = Rebuild(events, {k: list(v) for k, v in positions.items()}, round(seconds, 3))
+    def record_rebuild(self, events: int, positions: Positions, seconds: float, actor: str) -> UUID:
+        """Record a RebuildProjections run, with the caller (``actor``) that asked for it."""
+        run = Rebuild(events, {k: list(v) for k, v in positions.items()}, round(seconds, 3), actor)
         self.save(run)
         return run.id
 

@@ -34,7 +34,7 @@ from uuid import uuid4
 
 from nats.js import JetStreamContext
 
-from benefits_platform import logs
+from benefits_platform import identity, logs
 from benefits_platform.aio import in_thread
 from benefits_platform.config import ServiceConfig, StoreConfig
 from benefits_platform.domain_errors import FailedPrecondition, NotFound
@@ -264,7 +264,12 @@ class Auditor:
             for c in verdict.checks
         ]
         await in_thread(
-            self.app.record_verification, verdict.ok, checks, verdict.positions, spec.described
+            self.app.record_verification,
+            verdict.ok,
+            checks,
+            verdict.positions,
+            spec.described,
+            identity.current().id,
         )
         log.info(
             "audit.verified",
@@ -435,6 +440,8 @@ class Auditor:
             finally:
                 await in_thread(self._drop, scratch, path)
         seconds = time.monotonic() - started
-        await in_thread(self.app.record_rebuild, run.events, positions, seconds)
+        await in_thread(
+            self.app.record_rebuild, run.events, positions, seconds, identity.current().id
+        )
         log.info("projections.rebuilt", events=run.events, seconds=round(seconds, 1))
         return Rebuilt(run.events, positions, seconds)
