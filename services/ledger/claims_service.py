@@ -8,6 +8,7 @@ the reads serve from the in-memory book.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from uuid import UUID
 
@@ -66,18 +67,20 @@ def entry_ids(command: ClaimCommand) -> list[UUID]:
     return []
 
 
-class ClaimsService:
+class ClaimsService(ABC):
     book: LedgerBook
     members: MembersView
 
     # Provided by LedgerApplication.
+    @abstractmethod
     def entry(self, entry_id: UUID) -> E.Entry:
-        raise NotImplementedError
+        """The recorded entry with this id (NOT_FOUND when there is none)."""
 
+    @abstractmethod
     def _replay_of(
         self, entry_id: UUID, draft: Draft, known: set[UUID] | None, check: bool
     ) -> E.Entry | None:
-        raise NotImplementedError
+        """The entry already recorded (or pending in this group) under this id."""
 
     # -- writes -----------------------------------------------------------------
 
