@@ -249,7 +249,10 @@ class StreamConsumer:
                 await self._pause_if_held()
                 try:
                     if ahead is not None:
-                        msgs, ahead = await ahead, None
+                        # Taken before awaiting: a prefetch that failed is not
+                        # awaited again (it would raise the same error forever).
+                        prefetched, ahead = ahead, None
+                        msgs = await prefetched
                     else:
                         msgs = await self._fetch(self._limit(batch))
                 except asyncio.CancelledError:
