@@ -21,7 +21,7 @@ class FlakySubscription:
     def __init__(self) -> None:
         self.calls = 0
 
-    async def fetch(self, limit: int, timeout: float) -> list[Any]:
+    async def fetch(self, limit: int, timeout: float) -> list[Any]:  # noqa: ASYNC109 (nats-py API)
         self.calls += 1
         if self.calls == 2:
             raise ServiceUnavailableError()
