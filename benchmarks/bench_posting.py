@@ -3,7 +3,7 @@
 One run measures, on this machine:
 
   a. bare JetStream: pipelined ``js.publish_async`` of ``--envelope-size`` messages
-     (480 B: the size of a ledger PayoutPosted envelope) with a ``Nats-Msg-Id`` header
+     (552 B: the size of a ledger PayoutPosted envelope) with a ``Nats-Msg-Id`` header
      to a file-storage stream, at most ``--window`` unacknowledged, until every ack
      is in;
   b. bare gRPC: a bytes-in/bytes-out echo server (grpc.aio, in its own process),
@@ -181,6 +181,10 @@ class CpuMeter:
             with contextlib.suppress(OSError, IndexError, ValueError):
                 if name == "postgres":  # the postmaster and its backends
                     out[name] = sum(_cpu_seconds(f"/proc/{p}/stat") for p in _with_children(pid))
+                elif name == "fronts":  # the ledger's front processes: the server's children
+                    out[name] = sum(
+                        _cpu_seconds(f"/proc/{p}/stat") for p in _with_children(pid)[1:]
+                    )
                 else:
                     out[name] = _cpu_seconds(f"/proc/{pid}/stat")
         if self.loop_thread_of is not None:
@@ -528,9 +532,11 @@ class Ledger:
         log_level: str,
         relay_mode: str,
         pg_pid: int | None = None,
+        fronts: int = 0,
     ) -> None:
         self.port = free_port()
         self.pg_pid = pg_pid
+        self.fronts = fronts
         self.target = f"127.0.0.1:{self.port}"
         self.nats_url = nats_url
         self.nats_pid = nats_pid
@@ -545,6 +551,7 @@ class Ledger:
                 "BENEFITS_SHUTDOWN_GRACE_SECONDS": "1",
                 "BENEFITS_LOG_LEVEL": log_level,
                 "BENEFITS_RELAY": relay_mode,
+                "BENEFITS_LEDGER_FRONTS": str(fronts),
                 "PYTHONPATH": os.pathsep.join([str(ROOT / "services"), env.get("PYTHONPATH", "")]),
             }
         )
@@ -650,6 +657,8 @@ class Ledger:
 
             before = await self.last_seq()
             pids = {"server": self.child.python_pid()}
+            if self.fronts:
+                pids["fronts"] = pids["server"]  # its children
             if self.relay is not None:
                 pids["relay"] = self.relay.python_pid()
             pids.update({"nats-server": self.nats_pid, "client": os.getpid()})
@@ -664,7 +673,7 @@ class Ledger:
             done = await self.wait_stream(before + count, limit_s)
             cpu = meter.cores()
             if "relay" in cpu and "server" in cpu:
-                cpu["ledger total"] = round(cpu["server"] + cpu["relay"], 2)
+                cpu["ledger total"] = round(cpu["server"] + cpu["relay"] + cpu.get("fronts", 0), 2)
             return Figure(key, label, count, done - start, detail, committed, cpu)
         finally:
             await channels.close()
@@ -784,6 +793,7 @@ async def run(
     report = Report(args.store)
     report.extra["code"] = code_version()
     report.extra["relay"] = args.relay
+    report.extra["fronts"] = args.fronts
     report.extra["loadavg_before"] = loadavg()
     trials = Trials()
     phases = set(args.phases)
@@ -822,6 +832,7 @@ async def run(
                 args.server_log_level,
                 args.relay,
                 pg_pid,
+                args.fronts,
             )
             await ledger.start()
 
@@ -936,7 +947,8 @@ def print_table(report: Report, args: argparse.Namespace) -> None:
     print(
         f"store: {report.store}   code: {report.extra.get('code')}   "
         f"python {platform.python_version()}   cpus: {os.cpu_count()}   "
-        f"relay: {report.extra.get('relay')}   client shape: {report.extra.get('client_shape')}   "
+        f"relay: {report.extra.get('relay')}   fronts: {report.extra.get('fronts')}   "
+        f"client shape: {report.extra.get('client_shape')}   "
         f"load before: {report.extra.get('loadavg_before')}"
     )
     for row in rows:
@@ -1054,8 +1066,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--envelope-size",
         type=int,
-        default=480,
-        help="bare message bytes (480: a ledger PayoutPosted envelope is ~476 B)",
+        default=552,
+        help="bare message bytes (552: a ledger PayoutPosted envelope is ~550 B)",
     )
     p.add_argument("--request-size", type=int, default=100, help="echo request bytes (100)")
     p.add_argument(
@@ -1090,6 +1102,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         default="process",
         help="where the ledger's outbox relay runs: its own process (python -m"
         " ledger.entrypoints.relay, as the stack runs it) or inside the server (process)",
+    )
+    p.add_argument(
+        "--fronts",
+        type=int,
+        default=2,
+        help="the ledger's front processes (BENEFITS_LEDGER_FRONTS; 2, as the stack runs it;"
+        " 0: the server process serves gRPC itself)",
     )
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     p.add_argument("--echo-server", type=int, default=None, help=argparse.SUPPRESS)

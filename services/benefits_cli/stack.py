@@ -9,7 +9,10 @@ outbox relay as a child process of its own, ``python -m
 <service>.entrypoints.relay``, started once the service is SERVING; the
 service itself then runs with ``BENEFITS_RELAY=process`` (no relay inside),
 so the relay's work does not share the service's GIL. (A service with no such
-entrypoint runs its relay inline.) SIGINT or SIGTERM stops
+entrypoint runs its relay inline.) The ledger serves its gRPC port through
+``FRONTS`` front processes of its own (``BENEFITS_LEDGER_FRONTS``; see
+benefits_platform.forwarding), unless the environment sets another number.
+SIGINT or SIGTERM stops
 the services (SIGTERM, then SIGKILL after a grace period), then the relays
 (each publishes what its service committed last), nats-server last, and
 returns 0. If a child dies on its own, everything is stopped and a non-zero
@@ -52,6 +55,8 @@ SERVICES = ("ledger", "members", "reporting")
 # Services whose events go to NATS through an outbox relay, run as its own process.
 RELAYED = ("ledger",)
 RELAY_SUFFIX = "-relay"
+# The ledger's front processes (gRPC served beside the one writer).
+FRONTED = {"ledger": 2}
 DEFAULT_PORTS: Mapping[str, int] = MappingProxyType({s: _CONFIG_PORTS[s] for s in SERVICES})
 DEFAULT_NATS_PORT = 4222
 DEFAULT_MONITOR_PORT = 8222
@@ -323,6 +328,9 @@ class Stack:
         })
         if service in RELAYED:
             env["BENEFITS_RELAY"] = "process"
+        fronts = f"BENEFITS_{upper}_FRONTS"
+        if service in FRONTED and not env.get(fronts, "").strip():
+            env[fronts] = str(FRONTED[service])
         return env
 
     def _spawn(

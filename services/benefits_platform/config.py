@@ -150,6 +150,11 @@ class ServiceConfig:
     tls_key_file: Path | None = None
     tls_client_ca_file: Path | None = None
     nats: NatsAuth = field(default_factory=lambda: NatsAuth())
+    # Front processes serving the gRPC port for the service (0: the service's
+    # own process serves it; see benefits_platform.forwarding), and the Unix
+    # socket they reach the service on (None: <data dir>/run/<service>.sock).
+    fronts: int = 0
+    core_socket: Path | None = None
 
     @property
     def keys_file(self) -> Path:
@@ -161,6 +166,7 @@ class ServiceConfig:
 
 
 RELAY_MODES = ("inline", "process")
+MAX_FRONTS = 64
 DEFAULT_PORTS = {"ledger": 50051, "members": 50052, "reporting": 50053}
 
 
@@ -188,6 +194,10 @@ def load(service: str, **overrides: object) -> ServiceConfig:
     BENEFITS_TLS_CLIENT_CA_FILE  clients must present a certificate signed by this CA
     BENEFITS_NATS_USER, BENEFITS_NATS_PASSWORD_FILE, BENEFITS_NATS_TLS_CA_FILE
                                  NATS user credentials and the CA of a TLS NATS server
+    BENEFITS_<SERVICE>_FRONTS    front processes serving the service's gRPC port
+                                 (ledger only; default 0: the service's process serves it)
+    BENEFITS_<SERVICE>_CORE_SOCKET  the Unix socket the fronts reach the service on
+                                 (default <data dir>/run/<service>.sock)
     """
     upper = service.upper()
     data_dir = Path(_env("BENEFITS_DATA_DIR", "var"))
@@ -230,6 +240,11 @@ def load(service: str, **overrides: object) -> ServiceConfig:
         "tls_key_file": tls_key,
         "tls_client_ca_file": _env_path("BENEFITS_TLS_CLIENT_CA_FILE"),
         "nats": nats_auth_from_env(),
+        "fronts": _env_int(f"BENEFITS_{upper}_FRONTS", 0),
+        "core_socket": _env_path(f"BENEFITS_{upper}_CORE_SOCKET"),
     }
     values.update(overrides)
-    return ServiceConfig(**values)  # type: ignore[arg-type]
+    config = ServiceConfig(**values)  # type: ignore[arg-type]
+    if not 0 <= config.fronts <= MAX_FRONTS:
+        raise ValueError(f"BENEFITS_{upper}_FRONTS must be 0 to {MAX_FRONTS}, got {config.fronts}")
+    return config

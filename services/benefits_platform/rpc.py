@@ -134,7 +134,7 @@ class Malformed:
         self.reason = reason
 
 
-def _tolerant(deserializer: Callable[[bytes], Any] | None) -> Callable[[bytes], Any] | None:
+def tolerant(deserializer: Callable[[bytes], Any] | None) -> Callable[[bytes], Any] | None:
     if deserializer is None:
         return None
     parse = deserializer
@@ -149,7 +149,7 @@ def _tolerant(deserializer: Callable[[bytes], Any] | None) -> Callable[[bytes], 
     return tolerant
 
 
-async def _refuse_malformed(request: Any, context: grpc.aio.ServicerContext) -> None:
+async def refuse_malformed(request: Any, context: grpc.aio.ServicerContext) -> None:
     if isinstance(request, Malformed):
         log.info("rpc.malformed", type=request.type_name, reason=request.reason)
         await context.abort(
@@ -213,7 +213,7 @@ class CallLimits(grpc.aio.ServerInterceptor):  # type: ignore[misc]
 
     def _wrap(self, handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
         options = {
-            "request_deserializer": _tolerant(handler.request_deserializer),
+            "request_deserializer": tolerant(handler.request_deserializer),
             "response_serializer": handler.response_serializer,
         }
         if handler.unary_unary is not None:
@@ -221,7 +221,7 @@ class CallLimits(grpc.aio.ServerInterceptor):  # type: ignore[misc]
             unary_seconds = self.unary_seconds
 
             async def unary_unary(request: Any, context: grpc.aio.ServicerContext) -> Any:
-                await _refuse_malformed(request, context)
+                await refuse_malformed(request, context)
                 async with _ceiling(context, unary_seconds):
                     return await inner(request, context)
 
@@ -230,7 +230,7 @@ class CallLimits(grpc.aio.ServerInterceptor):  # type: ignore[misc]
         stream_seconds = self.stream_seconds
 
         async def unary_stream(request: Any, context: grpc.aio.ServicerContext) -> Any:
-            await _refuse_malformed(request, context)
+            await refuse_malformed(request, context)
             async with _ceiling(context, stream_seconds):
                 result = inner_stream(request, context)
                 if hasattr(result, "__aiter__"):

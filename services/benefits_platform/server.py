@@ -49,10 +49,18 @@ class GrpcHost:
         config: ServiceConfig,
         service_names: Iterable[str],
         policies: Iterable[Policy] = (),
+        *,
+        address: str | None = None,
+        reuse_port: bool = False,
     ) -> None:
+        """``address``: listen there instead of the configured host and port (a
+        ``unix:`` path: plaintext, the file's permissions guard it);
+        ``reuse_port``: share the port with other processes (fronts)."""
         limit = config.grpc_max_message_bytes
         self.config = config
         self.service_names = list(service_names)
+        # Called with the new state whenever health changes.
+        self.serving_listeners: list[Callable[[bool], None]] = []
         # Every call but health is authenticated and checked against the
         # services' policies (a method without one is refused).
         self.keys = KeysFile(config.keys_file)
@@ -65,7 +73,7 @@ class GrpcHost:
             options=[
                 ("grpc.max_receive_message_length", limit),
                 ("grpc.max_send_message_length", limit),
-                ("grpc.so_reuseport", 0),
+                ("grpc.so_reuseport", 1 if reuse_port else 0),
             ],
         )
         self.health = HealthServicer()
@@ -78,18 +86,20 @@ class GrpcHost:
             ],
             self.server,
         )
-        tls = server_tls(config)
+        self._address = address
+        tls = server_tls(config) if address is None else None
+        where = address or config.address
         if tls is None:
-            self.port = self.server.add_insecure_port(config.address)
+            self.port = self.server.add_insecure_port(where)
         else:
-            self.port = self.server.add_secure_port(config.address, tls.credentials())
+            self.port = self.server.add_secure_port(where, tls.credentials())
         self.tls = tls is not None
         if self.port == 0:
-            raise OSError(f"cannot listen on {config.address}")
+            raise OSError(f"cannot listen on {where}")
 
     @property
     def address(self) -> str:
-        return f"{self.config.host}:{self.port}"
+        return self._address or f"{self.config.host}:{self.port}"
 
     async def start(self) -> None:
         await self.set_serving(False)
@@ -99,6 +109,8 @@ class GrpcHost:
         status = SERVING if serving else NOT_SERVING
         for name in ("", *self.service_names):
             await self.health.set(name, status)
+        for listener in self.serving_listeners:
+            listener(serving)
 
     async def stop(self, grace: float | None = None) -> None:
         await self.health.enter_graceful_shutdown()
@@ -127,10 +139,13 @@ class Service(Protocol):
 
 
 async def run_until_signalled(
-    service: Service, on_started: Callable[[], Awaitable[None]] | None = None
+    service: Service,
+    on_started: Callable[[], Awaitable[None]] | None = None,
+    stop: asyncio.Event | None = None,
 ) -> None:
-    """Start ``service``, wait for SIGINT or SIGTERM, then stop it gracefully."""
-    stop = asyncio.Event()
+    """Start ``service``, wait for SIGINT or SIGTERM (or ``stop``), then stop it
+    gracefully."""
+    stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
@@ -187,9 +202,10 @@ class StoreAndBusServer(Generic[App]):
         service_names: Iterable[str] = (),
         codec: Codec | None = None,
         policies: Iterable[Policy] = (),
+        host_address: str | None = None,
     ) -> None:
         self.config = config
-        self.host = GrpcHost(config, service_names, policies)
+        self.host = GrpcHost(config, service_names, policies, address=host_address)
         self.app: App | None = None
         self.nc: Client | None = None
         self.js: JetStreamContext | None = None
