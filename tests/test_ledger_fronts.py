@@ -178,7 +178,8 @@ import socket, time
 deadline = time.monotonic() + 20
 while time.monotonic() < deadline:
     try:
-        socket.create_connection(("127.0.0.1", int(os.environ["BENEFITS_LEDGER_PORT"])), 0.2).close()
+        port = int(os.environ["BENEFITS_LEDGER_PORT"])
+        socket.create_connection(("127.0.0.1", port), 0.2).close()
         break
     except OSError:
         time.sleep(0.05)

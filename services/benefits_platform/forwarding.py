@@ -275,6 +275,7 @@ class CoreEndpoint:
         self._server: asyncio.AbstractServer | None = None
         self._links: set[FrameConnection] = set()
         self._tasks: set[asyncio.Task[None]] = set()
+        self._fronts_changed = asyncio.Event()
 
     async def start(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -296,6 +297,7 @@ class CoreEndpoint:
                 task.add_done_callback(self._tasks.discard)
             elif kind == STATUS:
                 link.peer_serving = body == b"\x01"
+                self._fronts_changed.set()
 
         link = FrameConnection(on_frame, self.max_frame, on_connected=self._send_status)
         self._links.add(link)
@@ -325,7 +327,8 @@ class CoreEndpoint:
         after ``timeout``)."""
         async with asyncio.timeout(timeout):
             while self.serving_fronts < count:
-                await asyncio.sleep(0.05)
+                self._fronts_changed.clear()
+                await self._fronts_changed.wait()
 
     def _send_status(self, link: FrameConnection) -> None:
         with contextlib.suppress(ConnectionError):
