@@ -6,12 +6,13 @@ generators, with :func:`rpc_stream`); a DomainError becomes its status code with
 the domain's message, anything else becomes INTERNAL with a generic message (the
 details go to the log, not to the caller).
 
-:class:`CallLimits`, a server interceptor every service installs (innermost,
-after authentication), makes two promises for every call: a request that is
-not a valid message of the method's type (garbage bytes, bad UTF-8 in a string)
-is INVALID_ARGUMENT, never UNKNOWN; and a call whose client set no deadline runs
-at most ``unary_seconds`` (a server-streaming call ``stream_seconds``), then
-ends with DEADLINE_EXCEEDED. Oversized messages are refused by gRPC itself
+:class:`CallLimits`, which every service applies to each method handler
+(innermost, inside authentication; see benefits_platform.server.GuardedServer),
+makes two promises for every call: a request that is not a valid message of
+the method's type (garbage bytes, bad UTF-8 in a string) is INVALID_ARGUMENT,
+never UNKNOWN; and a call whose client set no deadline runs at most
+``unary_seconds`` (a server-streaming call ``stream_seconds``), then ends with
+DEADLINE_EXCEEDED. Oversized messages are refused by gRPC itself
 (RESOURCE_EXHAUSTED; ``grpc_max_message_bytes`` in the service's config).
 """
 
@@ -182,8 +183,10 @@ async def _ceiling(context: grpc.aio.ServicerContext, seconds: float) -> AsyncIt
         await _deadline_exceeded(context, limit)
 
 
-class CallLimits(grpc.aio.ServerInterceptor):  # type: ignore[misc]
-    """Malformed requests -> INVALID_ARGUMENT; a ceiling on calls without a deadline."""
+class CallLimits:
+    """Malformed requests -> INVALID_ARGUMENT; a ceiling on calls without a deadline.
+    :meth:`wrap` applies both to a method handler (unary requests only: a
+    streaming request is passed through as it is)."""
 
     def __init__(
         self,
@@ -192,24 +195,11 @@ class CallLimits(grpc.aio.ServerInterceptor):  # type: ignore[misc]
     ) -> None:
         self.unary_seconds = unary_seconds
         self.stream_seconds = stream_seconds
-        # The wrapped handler of each method, built once (not per call).
-        self._wrapped: dict[str, tuple[grpc.RpcMethodHandler, grpc.RpcMethodHandler]] = {}
 
-    async def intercept_service(
-        self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
-        call_details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler:
-        handler = await continuation(call_details)
-        if handler is None or handler.request_streaming:
+    def wrap(self, handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
+        if handler.request_streaming:
             return handler
-        name = str(call_details.method)
-        cached = self._wrapped.get(name)
-        if cached is not None and cached[0] is handler:
-            return cached[1]
-        wrapped = self._wrap(handler)
-        self._wrapped[name] = (handler, wrapped)
-        return wrapped
+        return self._wrap(handler)
 
     def _wrap(self, handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
         options = {

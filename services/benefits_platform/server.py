@@ -20,7 +20,7 @@ from typing import Any, Generic, Protocol, TypeVar
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1._async import HealthServicer
-from grpc_reflection.v1alpha import reflection
+from grpc_reflection.v1alpha import reflection, reflection_pb2_grpc
 from nats.aio.client import Client
 from nats.js import JetStreamContext
 
@@ -39,6 +39,64 @@ log = logs.get("benefits.server")
 
 SERVING = health_pb2.HealthCheckResponse.SERVING
 NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
+
+
+class _GuardedGeneric(grpc.GenericRpcHandler):  # type: ignore[misc]
+    """A generic handler whose method handlers are guarded, each once."""
+
+    def __init__(
+        self,
+        inner: grpc.GenericRpcHandler,
+        guard: Callable[[str, grpc.RpcMethodHandler], grpc.RpcMethodHandler],
+    ) -> None:
+        self.inner = inner
+        self.guard = guard
+        self._guarded: dict[str, tuple[grpc.RpcMethodHandler, grpc.RpcMethodHandler]] = {}
+
+    def service(self, details: grpc.HandlerCallDetails) -> grpc.RpcMethodHandler | None:
+        handler = self.inner.service(details)
+        if handler is None:
+            return None
+        name = str(details.method)
+        cached = self._guarded.get(name)
+        if cached is not None and cached[0] is handler:
+            return cached[1]
+        guarded = self.guard(name, handler)
+        self._guarded[name] = (handler, guarded)
+        return guarded
+
+
+class GuardedServer:
+    """A grpc.aio server on which every method handler a service registers is
+    wrapped, once, when it is registered: authentication and the method's access
+    rule (:class:`~benefits_platform.auth.interceptor.Authenticator`) outside,
+    :class:`~benefits_platform.rpc.CallLimits` inside. This is what server
+    interceptors would do, without grpc.aio's interceptor pipeline on every call.
+    Everything else is the server's own (start, stop, ports)."""
+
+    def __init__(self, server: grpc.aio.Server, auth: Authenticator, limits: CallLimits) -> None:
+        self._server = server
+        self._auth = auth
+        self._limits = limits
+
+    def guard(self, full_name: str, handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
+        return self._auth.guard(full_name, self._limits.wrap(handler))
+
+    def add_generic_rpc_handlers(self, handlers: Iterable[grpc.GenericRpcHandler]) -> None:
+        self._server.add_generic_rpc_handlers(
+            tuple(_GuardedGeneric(handler, self.guard) for handler in handlers)
+        )
+
+    def add_registered_method_handlers(
+        self, service: str, handlers: dict[str, grpc.RpcMethodHandler]
+    ) -> None:
+        self._server.add_registered_method_handlers(
+            service,
+            {name: self.guard(f"/{service}/{name}", h) for name, h in handlers.items()},
+        )
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._server, name)
 
 
 class GrpcHost:
@@ -61,29 +119,35 @@ class GrpcHost:
         self.service_names = list(service_names)
         # Called with the new state whenever health changes.
         self.serving_listeners: list[Callable[[bool], None]] = []
-        # Every call but health is authenticated and checked against the
-        # services' policies (a method without one is refused).
         self.keys = KeysFile(config.keys_file)
-        self.server = grpc.aio.server(
-            interceptors=[
-                Authenticator(self.keys, policies),
-                # Innermost: malformed requests and the ceiling on calls without a deadline.
-                CallLimits(config.call_deadline_seconds, config.stream_deadline_seconds),
-            ],
+        raw = grpc.aio.server(
             options=[
                 ("grpc.max_receive_message_length", limit),
                 ("grpc.max_send_message_length", limit),
                 ("grpc.so_reuseport", 1 if reuse_port else 0),
             ],
         )
+        # What services register on: every method but health is authenticated
+        # and checked against the services' policies (a method without one is
+        # refused), and (innermost) malformed requests and calls without a
+        # deadline are handled by CallLimits.
+        self.server = GuardedServer(
+            raw,
+            Authenticator(self.keys, policies),
+            CallLimits(config.call_deadline_seconds, config.stream_deadline_seconds),
+        )
         self.health = HealthServicer()
-        health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
-        reflection.enable_server_reflection(
-            [
-                *self.service_names,
-                health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
-                reflection.SERVICE_NAME,
-            ],
+        health_pb2_grpc.add_HealthServicer_to_server(self.health, raw)  # open to probes
+        # What reflection.enable_server_reflection() registers on a grpc.aio
+        # server (it tells one by its type), on the guarded one.
+        reflection_pb2_grpc.add_ServerReflectionServicer_to_server(
+            reflection.aio.ReflectionServicer(
+                [
+                    *self.service_names,
+                    health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
+                    reflection.SERVICE_NAME,
+                ]
+            ),
             self.server,
         )
         self._address = address
