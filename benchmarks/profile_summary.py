@@ -48,11 +48,20 @@ def _relay(frames: Frames) -> str | None:
     if not has(frames, "OutboxRelay."):
         return None
     inner = below(frames, "OutboxRelay.publish_next_batch")
-    if has(inner, "to_domain_event"):
+    if has(inner, "to_domain_event", "LogReader._decode"):
         return "relay: decode stored events (eventsourcing mapper, JSON)"
-    if has(inner, "encode (ledger/adapters", "build_envelope", "chain_hash"):
+    if has(inner, "LogReader.rows", "select_notifications"):
+        return "relay: read notifications from the store"
+    if has(
+        inner,
+        "encode (ledger/adapters",
+        "(ledger/adapters/event_codec",
+        "build_envelope",
+        "chain_hash",
+        "EnvelopeWriter.",
+    ):
         return "relay: event -> protobuf envelope + hash chain"
-    if has(inner, "publish_async", "nats/"):
+    if has(inner, "publish_together", "publish_async", "nats/"):
         return "relay: nats publish_async"
     return "relay: loop, acks, other"
 
