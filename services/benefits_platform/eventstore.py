@@ -3,8 +3,18 @@ default, PostgreSQL when BENEFITS_STORE=postgres."""
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+import contextlib
+import gc
+import json
+import weakref
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import datetime
+from json import encoder as json_encoder
+from typing import Any, NamedTuple, Protocol
 from urllib.parse import unquote, urlparse
+
+from eventsourcing.persistence import DatetimeAsISO, JSONTranscoder, Mapper, StoredEvent
+from eventsourcing.utils import get_topic
 
 from benefits_platform.config import StoreConfig
 
@@ -59,3 +69,121 @@ def catch_up(app: Any, state: LogFold, batch: int = 2000) -> int:
         for notification in notifications:
             state.apply(app.mapper.to_domain_event(notification), notification.id)
         folded += len(notifications)
+
+
+# An event class's own writer of the JSON of its stored state: the text the
+# transcoder writes for it, or None to leave that state to the transcoder.
+StateJSON = Callable[[dict[str, Any], Callable[[Any], str]], str | None]
+
+
+class _Lean(NamedTuple):
+    encode: Callable[[Any], str]
+    # Whether the transcoder writes what a StateJSON assumes: non-ASCII as is,
+    # compact separators, datetimes as datetime_iso.
+    plain: bool
+
+
+# mapper -> its lean encoding, when it has one (see stored_events).
+_LEAN: weakref.WeakKeyDictionary[Mapper[Any], _Lean | None] = weakref.WeakKeyDictionary()
+
+
+def _lean(mapper: Mapper[Any]) -> _Lean | None:
+    """The C encoder the mapper's JSONTranscoder builds afresh for every event
+    (JSONEncoder.encode -> iterencode), built once. None when the mapper does
+    more than JSON (a cipher, a compressor) or its transcoder is not the plain
+    JSONTranscoder."""
+    transcoder = mapper.transcoder
+    if mapper.cipher is not None or mapper.compressor is not None:
+        return None
+    if type(transcoder) is not JSONTranscoder:
+        return None
+    encoder = transcoder.encoder
+    make = getattr(json_encoder, "c_make_encoder", None)  # None without the C accelerator
+    if type(encoder) is not json.JSONEncoder or make is None or encoder.indent is not None:
+        return None
+    iterencode = make(
+        # No circular-reference markers: event state is a tree (a cycle would
+        # still fail, with RecursionError instead of ValueError).
+        None,
+        encoder.default,
+        json_encoder.encode_basestring_ascii
+        if encoder.ensure_ascii
+        else json_encoder.encode_basestring,
+        encoder.indent,
+        encoder.key_separator,
+        encoder.item_separator,
+        encoder.sort_keys,
+        encoder.skipkeys,
+        encoder.allow_nan,
+    )
+
+    def encode(state: Any) -> str:
+        return "".join(iterencode(state, 0))
+
+    dates = transcoder.types.get(datetime)
+    plain = (
+        not encoder.ensure_ascii
+        and not encoder.sort_keys
+        and (encoder.item_separator, encoder.key_separator) == (",", ":")
+        and type(dates) is DatetimeAsISO
+        and dates.name == "datetime_iso"
+    )
+    return _Lean(encode, plain)
+
+
+def stored_events(
+    mapper: Mapper[Any],
+    events: Sequence[Any],
+    state_json: Mapping[type, StateJSON] | None = None,
+) -> list[StoredEvent]:
+    """``[mapper.to_stored_event(e) for e in events]``: the same stored events, byte
+    for byte, with the JSON encoder built once rather than once per event (a
+    group writes thousands of events), and the state of the classes in
+    ``state_json`` written by their own writer."""
+    try:
+        lean = _LEAN[mapper]
+    except KeyError:
+        lean = _LEAN[mapper] = _lean(mapper)
+    if lean is None:
+        return [mapper.to_stored_event(event) for event in events]
+    encode = lean.encode
+    own = state_json if state_json and lean.plain else {}
+    stored = []
+    for event in events:
+        cls = type(event)
+        state = dict(event.__dict__)
+        originator_id = state.pop("originator_id")
+        originator_version = state.pop("originator_version")
+        class_version = getattr(cls, "class_version", 1)
+        if class_version > 1:
+            state["class_version"] = class_version
+        writer = own.get(cls)
+        text = writer(state, encode) if writer is not None else None
+        stored.append(
+            StoredEvent(
+                originator_id=originator_id,
+                originator_version=originator_version,
+                topic=get_topic(cls),
+                state=(encode(state) if text is None else text).encode("utf8"),
+            )
+        )
+    return stored
+
+
+@contextlib.contextmanager
+def collection_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused while a group of commands is
+    built and stored. Every object a group makes (aggregates, events, drafts)
+    lives until the group is stored: the collections its allocations would
+    trigger free nothing and only promote those objects to older generations,
+    which then fill and set off full collections of the whole heap (the book,
+    the members view) every few groups. Reference counting still frees
+    everything else; collections resume when the group is done."""
+    if not gc.isenabled():  # off already (or paused by another thread): left as it is
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()

@@ -93,6 +93,13 @@ class Overlay(MutableMapping[Any, Any]):
         return len({**self.under, **self.own})
 
 
+def _past_empty(mapping: MutableMapping[Any, Any]) -> MutableMapping[Any, Any]:
+    """The first map under ``mapping`` that holds anything (or the book's own)."""
+    while isinstance(mapping, Overlay) and not mapping.own:
+        mapping = mapping.under
+    return mapping
+
+
 # (contributed fen, contributions, claims paid fen, claims paid)
 PoolStats = tuple[int, int, int, int]
 # (programme id, period id, member id)
@@ -143,6 +150,9 @@ def _fold_entry(maps: _Maps, entry: E.Entry, stored_value: bool) -> None:
         period = (pid, entry.period_id)
         maps.period_members[period] = maps.period_members.get(period, 0) + 1
         return
+    if isinstance(entry, E.Payout):
+        _fold_payout(maps, pid, entry, stored_value)
+        return
     amount = entry.amount_fen  # negative for a reversal or a recovery
     maps.committed[pid] = maps.committed.get(pid, 0) + amount
     payouts, reversals = maps.counts.get(pid, (0, 0))
@@ -152,19 +162,33 @@ def _fold_entry(maps: _Maps, entry: E.Entry, stored_value: bool) -> None:
         maps.counts[pid] = (payouts, reversals + 1)
         maps.member_stats[key] = (received + amount, n_pay, n_rev + 1)
         maps.reversed_by[UUID(entry.reverses_entry_id)] = entry.id
-    elif isinstance(entry, E.Recovery):
+    else:
         maps.member_stats[key] = (received + amount, n_pay, n_rev)
         payout = UUID(entry.recovers_entry_id)
         recovered, instalments = maps.recovered.get(payout, (0, 0))
         maps.recovered[payout] = (recovered - amount, instalments + 1)
-    else:
-        maps.counts[pid] = (payouts + 1, reversals)
-        maps.member_stats[key] = (received + amount, n_pay + 1, n_rev)
-        if entry.claim_id:
-            contributed, n, paid, n_paid = maps.pools.get(pid, (0, 0, 0, 0))
-            maps.pools[pid] = (contributed, n, paid + amount, n_paid + 1)
     if stored_value:
         maps.stored_value[entry.member_id] = maps.stored_value.get(entry.member_id, 0) + amount
+
+
+def _fold_payout(maps: _Maps, pid: UUID, payout: E.Payout, stored_value: bool) -> None:
+    """A payout of programme ``pid`` folded into the maps."""
+    amount = payout.amount_fen
+    member_id = payout.member_id
+    committed = maps.committed
+    committed[pid] = committed.get(pid, 0) + amount
+    counts = maps.counts
+    payouts, reversals = counts.get(pid, (0, 0))
+    counts[pid] = (payouts + 1, reversals)
+    key = (member_id, pid)
+    member_stats = maps.member_stats
+    received, n_pay, n_rev = member_stats.get(key, (0, 0, 0))
+    member_stats[key] = (received + amount, n_pay + 1, n_rev)
+    if payout.claim_id:
+        contributed, n, paid, n_paid = maps.pools.get(pid, (0, 0, 0, 0))
+        maps.pools[pid] = (contributed, n, paid + amount, n_paid + 1)
+    if stored_value:
+        maps.stored_value[member_id] = maps.stored_value.get(member_id, 0) + amount
 
 
 def _fold_claim_event(maps: _Maps, event: Any, claim: C.Claim) -> None:
@@ -288,7 +312,10 @@ class Draft:
         self.base = base
         under: _Maps = parent.maps if parent else base.maps
         self.parent = parent
-        self.maps = _Maps(*(Overlay(getattr(under, name)) for name in MAP_NAMES))
+        # A nested draft reads past the parent's maps that hold nothing yet (the
+        # parent is not written while its nested draft is open): one level less
+        # on every read.
+        self.maps = _Maps(*(Overlay(_past_empty(getattr(under, name))) for name in MAP_NAMES))
         self.pending: dict[UUID, E.Entry] = {}
         self.entries: list[E.Entry] = []
         # The events of the accepted commands, in the order they happened.
@@ -301,8 +328,16 @@ class Draft:
         assert self.parent is not None
         parent = self.parent
         for name in MAP_NAMES:
-            getattr(parent.maps, name).update(getattr(self.maps, name).own)
-        parent.pending.update(self.pending)
+            mine: Overlay = getattr(self.maps, name)
+            theirs: Overlay = getattr(parent.maps, name)
+            if theirs.own:
+                theirs.own.update(mine.own)
+            else:  # this draft is done with its maps: hand them over
+                theirs.own = mine.own
+        if parent.pending:
+            parent.pending.update(self.pending)
+        else:
+            parent.pending = self.pending
         parent.entries.extend(self.entries)
         parent.events.extend(self.events)
 
@@ -326,6 +361,13 @@ class Draft:
         self.pending[entry.id] = entry
         self.entries.append(entry)
         self.events.extend(entry.collect_events())
+
+    def _accept_payout(self, payout: E.Payout, programme: Programme) -> None:
+        """_accept for a payout (the writer's hot path)."""
+        _fold_payout(self.maps, programme.id, payout, programme.stored_value)
+        self.pending[payout.id] = payout
+        self.entries.append(payout)
+        self.events.extend(payout.collect_events())
 
     def _accept_claim(self, claim: C.Claim) -> None:
         for event in claim.collect_events():
@@ -365,9 +407,14 @@ class Draft:
     # -- rules ----------------------------------------------------------------------
 
     def post_payout(
-        self, cmd: PostPayout, member: MemberState | None, members_position: int
+        self,
+        cmd: PostPayout,
+        member: MemberState | None,
+        members_position: int,
+        body_digest: str = "",
     ) -> E.Payout:
-        """Check a validated payout command against the draft and accept it."""
+        """Check a validated payout command against the draft and accept it
+        (``body_digest``: the command's digest, when the caller has it already)."""
         programme = self.base.programme(cmd.program_code, cmd.fiscal_year)
         programme.check_open()
         if programme.mutual_aid is not None:
@@ -380,7 +427,7 @@ class Draft:
         )
         if programme.secondary_aid_of:
             self.check_secondary_aid(programme, cmd.member_id, cmd.effective_date)
-        payout = self._payout(programme, cmd, basis, cmd.digest())
+        payout = self._payout(programme, cmd, basis, body_digest or cmd.digest())
         if programme.emergency:
             self._accept_obligation(
                 EmergencyObligation(
@@ -423,7 +470,7 @@ class Draft:
                     f"{cmd.fiscal_year} exceeded: member has received {received} fen, "
                     f"{cmd.amount_fen} requested"
                 )
-        payout = E.Payout(
+        payout = E.Payout.posted(
             request_id=cmd.request_id,
             member_id=cmd.member_id,
             program_code=cmd.program_code,
@@ -445,7 +492,7 @@ class Draft:
             actor=cmd.actor,
             claim_id=claim_id,
         )
-        self._accept(payout, programme)
+        self._accept_payout(payout, programme)
         return payout
 
     def reverse_payout(self, cmd: ReversePayout, original: E.Entry) -> E.Reversal:

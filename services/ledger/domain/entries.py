@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import functools
 import hashlib
+from datetime import datetime
+from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
+from eventsourcing.utils import get_topic
 
 ENTRY_NS = uuid5(NAMESPACE_URL, "urn:benefits:ledger:entry")
 
@@ -22,9 +25,18 @@ POOL = "mutual-aid-pool"
 Postings = list[list[str | int]]  # [[account, signed amount in fen], ...]
 
 
+_ENTRY_NS_BYTES = ENTRY_NS.bytes
+# uuid5's version (5) and variant (RFC 4122) bits, for the hash's first 16 bytes.
+_UUID5_KEEP = ~((0xF000 << 64) | (0xC000 << 48))
+_UUID5_SET = (5 << 76) | (0x8000 << 48)
+
+
 @functools.lru_cache(maxsize=65536)  # each id is asked for twice while a command runs
 def entry_id_for(request_id: str) -> UUID:
-    return uuid5(ENTRY_NS, request_id)
+    """uuid5(ENTRY_NS, request_id), computed as uuid.uuid5 does but without
+    its round trip through bytes (one id per payout: a hot path)."""
+    sha1 = hashlib.sha1(_ENTRY_NS_BYTES + request_id.encode(), usedforsecurity=False).digest()
+    return UUID(int=int.from_bytes(sha1[:16], "big") & _UUID5_KEEP | _UUID5_SET)
 
 
 def fund_account(code: str, fiscal_year: int) -> str:
@@ -158,6 +170,80 @@ class Payout(Aggregate):
         self.note = note
         self.postings = postings
         self.body_digest = body_digest
+
+    @classmethod
+    def posted(
+        cls,
+        *,
+        request_id: str,
+        member_id: str,
+        program_code: str,
+        fiscal_year: int,
+        amount_fen: int,
+        effective_date: str,
+        external_ref: str,
+        note: str,
+        postings: Postings,
+        body_digest: str,
+        basis: dict[str, object],
+        actor: str,
+        claim_id: str,
+        timestamp: datetime | None = None,
+    ) -> Payout:
+        """Exactly what ``Payout(...)`` makes (the PayoutPosted event, pending, and
+        the payout it creates, attribute for attribute and in the same order), built
+        directly rather than through the generic aggregate machinery, which costs
+        more than the rest of a payout's rules: the writer records thousands a
+        second. Tested equal, down to the stored bytes."""
+        entry_id = entry_id_for(request_id)
+        if timestamp is None:
+            timestamp = cls.PayoutPosted.create_timestamp()
+        posted: Any = object.__new__(cls.PayoutPosted)
+        posted.__dict__.update(
+            {
+                "originator_id": entry_id,
+                "originator_version": 1,
+                "timestamp": timestamp,
+                "originator_topic": get_topic(cls),
+                "request_id": request_id,
+                "member_id": member_id,
+                "program_code": program_code,
+                "fiscal_year": fiscal_year,
+                "amount_fen": amount_fen,
+                "effective_date": effective_date,
+                "external_ref": external_ref,
+                "note": note,
+                "postings": postings,
+                "body_digest": body_digest,
+                "basis": basis,
+                "actor": actor,
+                "claim_id": claim_id,
+            }
+        )
+        payout: Payout = object.__new__(cls)
+        payout.__dict__.update(
+            {
+                "_id": entry_id,
+                "_version": 1,
+                "_created_on": timestamp,
+                "_modified_on": timestamp,
+                "_pending_events": [posted],
+                "request_id": request_id,
+                "member_id": member_id,
+                "program_code": program_code,
+                "fiscal_year": fiscal_year,
+                "amount_fen": amount_fen,
+                "effective_date": effective_date,
+                "basis": basis,
+                "actor": actor,
+                "claim_id": claim_id,
+                "external_ref": external_ref,
+                "note": note,
+                "postings": postings,
+                "body_digest": body_digest,
+            }
+        )
+        return payout
 
 
 class Reversal(Aggregate):

@@ -27,6 +27,9 @@ class ProgramKind(Enum):
     IN_KIND = "IN_KIND"  # benefits in kind, valued at cost
 
 
+SUBSIDY = ProgramKind.SUBSIDY.value
+
+
 @functools.lru_cache(maxsize=4096)
 def programme_id(code: str, fiscal_year: int) -> UUID:
     return uuid5(PROGRAMME_NS, f"{code}:{fiscal_year}")
@@ -143,7 +146,7 @@ class Programme(Aggregate):
     @property
     def stored_value(self) -> bool:
         """Subsidies stay on the member card; other kinds leave through clearing."""
-        return self.kind == ProgramKind.SUBSIDY.value
+        return self.kind == SUBSIDY
 
     def check_open(self) -> None:
         if self.closed:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from google.protobuf import timestamp_pb2
 
 from benefits_platform import identity
 from benefits_platform.domain_errors import InvalidArgument
+from benefits_platform.eventstore import collection_paused
 from benefits_platform.protos.benefits.v1 import common_pb2, ledger_pb2
 from ledger.adapters.event_codec import basis, mutual_aid_rules, tier_name
 from ledger.application import PostPayoutBatch
@@ -158,56 +160,102 @@ def program(view: ProgrammeView) -> ledger_pb2.Program:
     )
 
 
+# The keys of an eligibility basis recorded by the current rules (book.check_eligibility).
+BASIS_KEYS = frozenset(ledger_pb2.EligibilityBasis.DESCRIPTOR.fields_by_name)
+# A recorded tier ("" for none) -> its HardshipTier number.
+TIER_NUMBERS = {
+    name.removeprefix(TIER_PREFIX): number
+    for name, number in common_pb2.HardshipTier.items()
+    if name != TIER_PREFIX + "UNSPECIFIED"
+} | {"": common_pb2.HARDSHIP_TIER_UNSPECIFIED}
+
+
+def _basis_fields(recorded: dict[str, Any]) -> dict[str, Any] | ledger_pb2.EligibilityBasis:
+    """The basis as message fields: what event_codec.basis makes, built from the
+    recorded dict as it is when it holds exactly the message's fields with
+    known tiers (every basis the current rules record; the general conversion
+    for any other)."""
+    if recorded.keys() != BASIS_KEYS:
+        return basis(recorded)
+    tier = TIER_NUMBERS.get(recorded["tier"])
+    pre_exit_tier = TIER_NUMBERS.get(recorded["pre_exit_tier"])
+    if tier is None or pre_exit_tier is None:
+        return basis(recorded)
+    fields = dict(recorded)
+    fields["tier"] = tier
+    fields["pre_exit_tier"] = pre_exit_tier
+    return fields
+
+
+def _entry_fields(
+    recorded: E.Entry, replayed: bool = False, reversed_by: object = None
+) -> dict[str, Any]:
+    """An entry's fields for ledger_pb2.Entry(**fields): plain values and dicts,
+    which protobuf builds faster than nested messages, and no empty ones (the
+    same message: proto3 does not tell an empty field from an unset one)."""
+    micros = (recorded.created_on - EPOCH) // ONE_MICROSECOND
+    seconds, micro = divmod(micros, 1_000_000)
+    fields: dict[str, Any] = {
+        "entry_id": str(recorded.id),
+        "request_id": recorded.request_id,
+        "member_id": recorded.member_id,
+        "program_code": recorded.program_code,
+        "fiscal_year": recorded.fiscal_year,
+        "amount_fen": recorded.amount_fen,
+        "effective_date": recorded.effective_date,
+        "recorded_at": {"seconds": seconds, "nanos": micro * 1000},
+        "postings": [{"account": str(a), "amount_fen": int(n)} for a, n in recorded.postings],
+        "actor": recorded.actor,
+    }
+    if recorded.note:
+        fields["note"] = recorded.note
+    if replayed:
+        fields["replayed"] = True
+    if isinstance(recorded, E.Payout):
+        fields["kind"] = ledger_pb2.ENTRY_KIND_PAYOUT
+        if recorded.external_ref:
+            fields["external_ref"] = recorded.external_ref
+        if recorded.claim_id:
+            fields["claim_id"] = recorded.claim_id
+        if recorded.basis:
+            fields["basis"] = _basis_fields(recorded.basis)
+        if reversed_by is not None:
+            fields["reversed_by_entry_id"] = str(reversed_by)
+    elif isinstance(recorded, E.Contribution):
+        fields["kind"] = ledger_pb2.ENTRY_KIND_CONTRIBUTION
+        fields["external_ref"] = recorded.external_ref
+        fields["period_id"] = recorded.period_id
+        if recorded.basis:
+            fields["basis"] = _basis_fields(recorded.basis)
+    elif isinstance(recorded, E.Recovery):
+        fields["kind"] = ledger_pb2.ENTRY_KIND_RECOVERY
+        fields["recovers_entry_id"] = recorded.recovers_entry_id
+        fields["instalment"] = recorded.instalment
+    else:
+        fields["kind"] = ledger_pb2.ENTRY_KIND_REVERSAL
+        fields["reverses_entry_id"] = recorded.reverses_entry_id
+        fields["reversal_reason"] = REASON_PREFIX + recorded.reason
+    return fields
+
+
 def entry(
     recorded: E.Entry, replayed: bool = False, reversed_by: object = None
 ) -> ledger_pb2.Entry:
-    msg = ledger_pb2.Entry(
-        entry_id=str(recorded.id),
-        request_id=recorded.request_id,
-        member_id=recorded.member_id,
-        program_code=recorded.program_code,
-        fiscal_year=recorded.fiscal_year,
-        amount_fen=recorded.amount_fen,
-        effective_date=recorded.effective_date,
-        recorded_at=timestamp(recorded.created_on),
-        note=recorded.note,
-        postings=[
-            common_pb2.Posting(account=str(a), amount_fen=int(n)) for a, n in recorded.postings
-        ],
-        replayed=replayed,
-        actor=recorded.actor,
-    )
-    if isinstance(recorded, E.Contribution):
-        msg.kind = ledger_pb2.ENTRY_KIND_CONTRIBUTION
-        msg.external_ref = recorded.external_ref
-        msg.period_id = recorded.period_id
-        if recorded.basis:
-            msg.basis.CopyFrom(basis(recorded.basis))
-    elif isinstance(recorded, E.Recovery):
-        msg.kind = ledger_pb2.ENTRY_KIND_RECOVERY
-        msg.recovers_entry_id = recorded.recovers_entry_id
-        msg.instalment = recorded.instalment
-    elif isinstance(recorded, E.Reversal):
-        msg.MergeFrom(
-            ledger_pb2.Entry(
-                kind=ledger_pb2.ENTRY_KIND_REVERSAL,
-                reverses_entry_id=recorded.reverses_entry_id,
-                reversal_reason=REASON_PREFIX + recorded.reason,
-            )
-        )
-    else:
-        msg.kind = ledger_pb2.ENTRY_KIND_PAYOUT
-        msg.external_ref = recorded.external_ref
-        msg.claim_id = recorded.claim_id
-        if recorded.basis:
-            msg.basis.CopyFrom(basis(recorded.basis))
-        if reversed_by is not None:
-            msg.reversed_by_entry_id = str(reversed_by)
-    return msg
+    return ledger_pb2.Entry(**_entry_fields(recorded, replayed, reversed_by))
 
 
 def recorded_entry(recorded: Recorded) -> ledger_pb2.Entry:
     return entry(recorded.entry, recorded.replayed)
+
+
+def post_payouts_response(recorded: list[Recorded]) -> ledger_pb2.PostPayoutsResponse:
+    """A batch's entries, built in one go (thousands of rows; like the group that
+    recorded them, without collections that could only promote them)."""
+    with collection_paused():
+        return ledger_pb2.PostPayoutsResponse(
+            entries=[_entry_fields(r.entry, r.replayed) for r in recorded],
+            replayed_count=sum(1 for r in recorded if r.replayed),
+        )
 
 
 def member_account(view: MemberAccountView) -> ledger_pb2.MemberAccount:

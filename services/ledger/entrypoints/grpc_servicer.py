@@ -101,10 +101,7 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServiceServicer):
         self, request: ledger_pb2.PostPayoutsRequest, context: grpc.aio.ServicerContext
     ) -> ledger_pb2.PostPayoutsResponse:
         recorded = await self._submit_batch(C.post_payouts(request), "payouts")
-        return ledger_pb2.PostPayoutsResponse(
-            entries=[C.recorded_entry(r) for r in recorded],
-            replayed_count=sum(1 for r in recorded if r.replayed),
-        )
+        return C.post_payouts_response(recorded)
 
     @rpc
     async def ReversePayout(
