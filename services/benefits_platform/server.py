@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import signal
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, Generic, Protocol, TypeVar
@@ -343,6 +344,11 @@ class StoreAndBusServer(Generic[App]):
             )
             self.relay.start()
         await self.on_ready()
+        # What start-up loaded (the ledger's book, the members registry) lives
+        # as long as the process: move it out of the collector's way, so that a
+        # full collection no longer walks millions of long-lived objects.
+        gc.collect()
+        gc.freeze()
         self.ready = True
         await self.host.set_serving(True)
         self._watch = asyncio.create_task(self._watch_bus(), name=f"{self.name}-bus-watch")
