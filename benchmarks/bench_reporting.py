@@ -12,16 +12,20 @@ One run, on this machine:
   a. bare JetStream: a durable pull consumer on BENEFITS_LEDGER fetching
      ``--batch`` messages at a time and acknowledging each batch once (AckAll,
      the reporting consumers' settings), nothing decoded: the ceiling for any
-     consumer written with nats-py;
+     consumer written with nats-py's ``fetch``; a'. the same with the
+     reporting service's own fetch (the same pull requests, one timer per
+     request instead of one per message), its own ceiling;
   b. the reporting service (``python -m reporting.entrypoints.server``, its own
      process, an empty data directory or database) building its projections
      from the first event of both streams, timed from its first applied event
      to its last (read from its projection_positions table), events/s over both
-     streams; the ratio b/a;
+     streams; the ratios b/a and b/a'; and the ledger stream's own rate (its
+     payouts wait for the whole members log here, so it comes second);
   c. GetAnnualReport latency over gRPC once caught up: ``--calls`` calls each for
      the whole province down one level, the city down one level, every unit
-     (depth 4), and a few "as recorded up to T" reports (a recount of the
-     entries);
+     (depth 4), and ``--as-of-calls`` "as recorded up to T" reports of the
+     city, T after every entry and T halfway through the ledger's recorded
+     times;
   d. the service's peak resident memory (VmHWM) after all of it.
 
     .venv/bin/python benchmarks/bench_reporting.py                       # 1,000,000 payouts
@@ -72,6 +76,7 @@ from benefits_platform.protos.benefits.v1 import (  # noqa: E402
     reporting_pb2,
     reporting_pb2_grpc,
 )
+from reporting.adapters import streams  # noqa: E402
 from tests.reporting_support import applied_positions  # noqa: E402
 from tests.support import (  # noqa: E402
     NatsServer,
@@ -251,9 +256,12 @@ async def fill(js: Any, source: str, events: Iterator[tuple[str, bytes]]) -> int
 # -- a. bare fetch+ack -------------------------------------------------------------------------
 
 
-async def bare_fetch_ack(js: Any, batch: int, total: int) -> float:
+async def bare_fetch_ack(js: Any, batch: int, total: int, lean: bool = False) -> float:
     """Messages/s of a durable pull consumer fetching ``batch`` at a time and
-    acknowledging each batch once (AckAll); nothing decoded."""
+    acknowledging each batch once (AckAll); nothing decoded. ``lean``: with the
+    reporting service's own fetch (reporting.adapters.streams.fetch: the same
+    requests as nats-py's ``fetch``, one timer per request instead of one per
+    message), else with nats-py's ``fetch``."""
     stream = bus.stream_name("ledger")
     name = f"bench-bare-{uuid.uuid4().hex[:8]}"
     await js.add_consumer(
@@ -272,7 +280,7 @@ async def bare_fetch_ack(js: Any, batch: int, total: int) -> float:
     seen = 0
     started = time.perf_counter()
     while seen < total:
-        msgs = await sub.fetch(batch, timeout=5)
+        msgs = await (streams.fetch(sub, batch, 5) if lean else sub.fetch(batch, timeout=5))
         seen += len(msgs)
         await msgs[-1].ack()
     seconds = time.perf_counter() - started
@@ -285,7 +293,9 @@ async def bare_fetch_ack(js: Any, batch: int, total: int) -> float:
 
 
 class Reporting:
-    def __init__(self, data_dir: Path, nats_url: str, dsn: str, batch: int) -> None:
+    def __init__(
+        self, data_dir: Path, nats_url: str, dsn: str, batch: int, profile: str = ""
+    ) -> None:
         self.data_dir = data_dir
         self.dsn = dsn
         self.port = free_port()
@@ -309,6 +319,23 @@ class Reporting:
             stderr=subprocess.STDOUT,
             cwd=ROOT,
         )
+        self.profiler: subprocess.Popen[bytes] | None = None
+        if profile:
+            # py-spy (not a project dependency: `.venv/bin/pip install py-spy`)
+            # samples the service until the rebuild is done; raw stacks to ``profile``.
+            py_spy = str(Path(sys.executable).with_name("py-spy"))
+            self.profiler = subprocess.Popen(
+                [py_spy, "record", "-r", "200", "-f", "raw", "-o", profile, "--pid",
+                 str(self.proc.pid)],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )  # fmt: skip
+
+    def stop_profiling(self) -> None:
+        if self.profiler is not None:
+            self.profiler.send_signal(signal.SIGINT)
+            self.profiler.wait(60)
+            self.profiler = None
 
     def positions(self) -> dict[str, int]:
         """Stream sequences applied, straight from projection_positions."""
@@ -321,6 +348,7 @@ class Reporting:
         return 0.0
 
     def stop(self) -> None:
+        self.stop_profiling()
         self.proc.send_signal(signal.SIGTERM)
         try:
             self.proc.wait(30)
@@ -330,9 +358,16 @@ class Reporting:
         self.log.close()
 
 
-async def rebuild_rate(service: Reporting, targets: dict[str, int]) -> tuple[float, float, int]:
-    """(events/s, seconds, events) from the first applied event to the last."""
+async def rebuild_rate(
+    service: Reporting, targets: dict[str, int]
+) -> tuple[float, float, int, dict[str, float]]:
+    """(events/s, seconds, events) from the first applied event to the last,
+    and per stream its events/s from its first applied event to its last; for
+    the ledger from the moment the members stream was done if that is later
+    (its payouts wait for the members log they read: here, all of it)."""
     first: tuple[float, int] | None = None
+    firsts: dict[str, tuple[float, int]] = {}
+    lasts: dict[str, float] = {}
     total = sum(targets.values())
     last_note = time.monotonic()
     while True:
@@ -341,6 +376,14 @@ async def rebuild_rate(service: Reporting, targets: dict[str, int]) -> tuple[flo
         now = time.perf_counter()
         if first is None and done > 0:
             first = (now, done)
+        for source, target in targets.items():
+            seq = found.get(source, 0)
+            if source not in firsts and seq > 0:
+                firsts[source] = (now, seq)
+            if source not in lasts and seq >= target:
+                lasts[source] = now
+                if source == "members" and "ledger" in firsts:
+                    firsts["ledger"] = (now, found.get("ledger", 0))
         if done >= total:
             break
         if time.monotonic() - last_note > 15:
@@ -352,7 +395,11 @@ async def rebuild_rate(service: Reporting, targets: dict[str, int]) -> tuple[flo
     assert first is not None
     seconds = now - first[0]
     events = total - first[1]
-    return events / seconds, seconds, events
+    per_stream = {
+        source: (targets[source] - firsts[source][1]) / max(lasts[source] - firsts[source][0], 1e-9)
+        for source in targets
+    }
+    return events / seconds, seconds, events, per_stream
 
 
 # -- c. latency --------------------------------------------------------------------------------
@@ -412,15 +459,32 @@ async def run(args: argparse.Namespace, base: Path, dsn: str) -> dict[str, Any]:
         results["events"] = {"ledger": ledger, "members": members}
         log(f"streams filled: ledger {ledger:,}, members {members:,} events")
 
-        bare = []
+        bare, lean = [], []
         for _round in range(args.rounds):
             bare.append(await bare_fetch_ack(js, args.batch, ledger))
             log(f"a. bare fetch+ack: {bare[-1]:,.0f} msg/s")
+            lean.append(await bare_fetch_ack(js, args.batch, ledger, lean=True))
+            log(f"a'. bare fetch+ack, the service's fetch: {lean[-1]:,.0f} msg/s")
         results["bare_fetch_ack_msgs_per_s"] = round(max(bare))
+        results["bare_lean_fetch_ack_msgs_per_s"] = round(max(lean))
 
-        service = Reporting(base / "data", nats_server.url, dsn, args.batch)
-        rate, seconds, events = await rebuild_rate(service, {"ledger": ledger, "members": members})
+        service = Reporting(base / "data", nats_server.url, dsn, args.batch, args.profile)
+        rate, seconds, events, per_stream = await rebuild_rate(
+            service, {"ledger": ledger, "members": members}
+        )
+        service.stop_profiling()
         results["rebuild_events_per_s"] = round(rate)
+        results["rebuild_ledger_events_per_s"] = round(per_stream["ledger"])
+        results["rebuild_members_events_per_s"] = round(per_stream["members"])
+        results["ratio_ledger_rebuild_to_bare"] = round(
+            per_stream["ledger"] / results["bare_fetch_ack_msgs_per_s"], 3
+        )
+        results["ratio_rebuild_to_lean_bare"] = round(
+            rate / results["bare_lean_fetch_ack_msgs_per_s"], 3
+        )
+        results["ratio_ledger_rebuild_to_lean_bare"] = round(
+            per_stream["ledger"] / results["bare_lean_fetch_ack_msgs_per_s"], 3
+        )
         results["rebuild_seconds"] = round(seconds, 1)
         results["rebuild_events_timed"] = events
         results["ratio_rebuild_to_bare"] = round(rate / results["bare_fetch_ack_msgs_per_s"], 3)
@@ -447,14 +511,20 @@ async def run(args: argparse.Namespace, base: Path, dsn: str) -> dict[str, Any]:
                 results["latency"][name] = await latencies(stub, request, args.calls)
                 log(f"c. {name}: {results['latency'][name]}")
             results["peak_rss_before_as_of_mb"] = round(service.peak_rss_mb(), 1)
-            as_of = reporting_pb2.GetAnnualReportRequest(
-                fiscal_year=YEAR, unit_code="GD-SZ", unit_depth=1
-            )
-            as_of.as_of.FromDatetime(dt.datetime(YEAR, 7, 1, tzinfo=dt.UTC))
-            results["latency"]["as_of_recount_city_depth1"] = await latencies(
-                stub, as_of, args.as_of_calls
-            )
-            log(f"c. as of: {results['latency']['as_of_recount_city_depth1']}")
+            # As recorded up to T: after every entry (the as-of buckets summed
+            # whole), and halfway through the ledger's recorded times (a bucket
+            # recounted in part).
+            halfway = Log("ledger").when + dt.timedelta(milliseconds=20 * ledger // 2)
+            for name, when in (
+                ("as_of_after_all_city_depth1", dt.datetime(YEAR, 7, 1, tzinfo=dt.UTC)),
+                ("as_of_halfway_city_depth1", halfway),
+            ):
+                as_of = reporting_pb2.GetAnnualReportRequest(
+                    fiscal_year=YEAR, unit_code="GD-SZ", unit_depth=1
+                )
+                as_of.as_of.FromDatetime(when)
+                results["latency"][name] = await latencies(stub, as_of, args.as_of_calls)
+                log(f"c. {name}: {results['latency'][name]}")
         results["peak_rss_mb"] = round(service.peak_rss_mb(), 1)
         log(f"d. peak memory: {results['peak_rss_mb']} MB")
         await nc.close()
@@ -472,9 +542,15 @@ def main() -> int:
     parser.add_argument("--batch", type=int, default=2000, help="messages per fetch/transaction")
     parser.add_argument("--rounds", type=int, default=2, help="bare fetch+ack rounds (best kept)")
     parser.add_argument("--calls", type=int, default=200, help="report calls per case")
-    parser.add_argument("--as-of-calls", type=int, default=5)
+    parser.add_argument("--as-of-calls", type=int, default=20)
     parser.add_argument("--store", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument(
+        "--profile",
+        default="",
+        metavar="FILE",
+        help="run the service under py-spy record, raw stacks to FILE (slows it down)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-reporting-") as tmp:
         base = Path(tmp)
@@ -492,12 +568,23 @@ def main() -> int:
         f"load before: {results['load_before']:.1f}"
     )
     bare, rebuild = results["bare_fetch_ack_msgs_per_s"], results["rebuild_events_per_s"]
-    print(f"a. bare JetStream fetch+ack     {bare:>10,} msg/s")
+    print(f"a. bare JetStream fetch+ack     {bare:>10,} msg/s   (nats-py fetch)")
+    print(
+        f"a'. the same, service's fetch   {results['bare_lean_fetch_ack_msgs_per_s']:>10,} msg/s"
+        "   (reporting.adapters.streams.fetch)"
+    )
     print(
         f"b. projection rebuild           {rebuild:>10,} events/s   "
         f"({results['rebuild_events_timed']:,} events in {results['rebuild_seconds']} s)"
     )
     print(f"   ratio b/a = {results['ratio_rebuild_to_bare']:.2f}   (target >= 0.50)")
+    print(f"   ratio b/a' = {results['ratio_rebuild_to_lean_bare']:.2f}")
+    print(
+        f"   the ledger stream alone {results['rebuild_ledger_events_per_s']:>10,} events/s: "
+        f"{results['ratio_ledger_rebuild_to_bare']:.2f} of a, "
+        f"{results['ratio_ledger_rebuild_to_lean_bare']:.2f} of a'; the members stream "
+        f"{results['rebuild_members_events_per_s']:,} events/s"
+    )
     for name, figures in results["latency"].items():
         print(
             f"c. GetAnnualReport {name:<28} p50 {figures['p50_ms']:>9} ms   "

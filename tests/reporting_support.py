@@ -24,6 +24,7 @@ from benefits_platform import bus
 from benefits_platform.config import ServiceConfig, StoreConfig
 from benefits_platform.envelopes import ZERO_HASH, EventParts, build_envelope
 from benefits_platform.protos.benefits.v1 import (
+    common_pb2,
     events_pb2,
     ledger_pb2,
     member_events_pb2,
@@ -271,12 +272,48 @@ async def until(predicate: object, timeout: float = WAIT) -> None:  # noqa: ASYN
 LedgerEvent = tuple[str, str, Message, str]  # (event type, aggregate type, payload, date)
 
 
+def payout_posted(
+    entry: str,
+    member: str,
+    code: str,
+    amount: int,
+    date: str,
+    basis: ledger_pb2.EligibilityBasis,
+    **extra: str,
+) -> LedgerEvent:
+    """A PayoutPosted as the ledger records it (request id = entry id),
+    funded from the programme's fund unless ``funding_account`` says otherwise."""
+    account = extra.get("funding_account") or f"programme-fund:{code}:{YEAR}"
+    return (
+        "PayoutPosted",
+        "Payout",
+        events_pb2.PayoutPosted(
+            entry_id=entry, request_id=entry, member_id=member, program_code=code,
+            fiscal_year=YEAR, amount_fen=amount, effective_date=date,
+            postings=[
+                common_pb2.Posting(account=account, amount_fen=-amount),
+                common_pb2.Posting(account=f"member:{member}", amount_fen=amount),
+                common_pb2.Posting(account=f"member:{member}", amount_fen=-amount),
+                common_pb2.Posting(account="clearing:disbursement", amount_fen=amount),
+            ],
+            basis=basis, **extra,
+        ),
+        date,
+    )  # fmt: skip
+
+
 def chained(
-    source: str, events: Iterable[LedgerEvent], position: int = 0, head: bytes = ZERO_HASH
+    source: str,
+    events: Iterable[LedgerEvent],
+    position: int = 0,
+    head: bytes = ZERO_HASH,
+    recorded: Iterable[dt.datetime] = (),
 ) -> list[events_pb2.EventEnvelope]:
     """Envelopes of ``source``'s log for ``events``, from ``position`` + 1 on,
-    each hash-chained to the one before (the first to ``head``)."""
+    each hash-chained to the one before (the first to ``head``), recorded now
+    or at the times ``recorded`` gives, in turn."""
     envelopes = []
+    times = iter(recorded)
     for event_type, aggregate_type, payload, effective_date in events:
         position += 1
         envelope = build_envelope(
@@ -284,7 +321,7 @@ def chained(
             position=position,
             aggregate_id=uuid.uuid5(uuid.NAMESPACE_URL, f"{event_type}-{position}"),
             aggregate_version=1,
-            recorded_at=dt.datetime.now(dt.UTC),
+            recorded_at=next(times, None) or dt.datetime.now(dt.UTC),
             parts=EventParts(event_type, aggregate_type, effective_date, "", payload),
             prev_hash=head,
         )
@@ -293,10 +330,12 @@ def chained(
     return envelopes
 
 
-async def publish_ledger_events(nats_url: str, events: Iterable[LedgerEvent]) -> int:
+async def publish_ledger_events(
+    nats_url: str, events: Iterable[LedgerEvent], recorded: Iterable[dt.datetime] = ()
+) -> int:
     """Publish events as the next envelopes of the ledger's log (hash-chained
-    to the stream's last one, as the ledger's relay does); returns the
-    position of the last one."""
+    to the stream's last one, as the ledger's relay does; recorded now, or at
+    the times ``recorded`` gives); returns the position of the last one."""
     nc = await nats.connect(nats_url)
     try:
         js = nc.jetstream()
@@ -308,7 +347,7 @@ async def publish_ledger_events(nats_url: str, events: Iterable[LedgerEvent]) ->
             last = await js.get_msg(stream, seq=info.state.last_seq)
             envelope = events_pb2.EventEnvelope.FromString(last.data or b"")
             position, head = envelope.position, envelope.hash
-        for envelope in chained("ledger", events, position, head):
+        for envelope in chained("ledger", events, position, head, recorded):
             position = envelope.position
             await js.publish(
                 f"{bus.subject_prefix('ledger')}.{envelope.event_type}",

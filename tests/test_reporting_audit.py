@@ -3,25 +3,28 @@ gRPC: a clean ledger passes every check (on SQLite and PostgreSQL, the store
 compared with the stream); a rebuild from the first event equals the live
 projections; and tampering is named, with its position:
 
-- in a copy of the ledger's SQLite store (the store is the source of truth,
-  the stream the hash-chained witness): one event edited, one deleted, two
-  swapped;
+- in a copy of the ledger's store, SQLite or PostgreSQL (the store is the
+  source of truth, the stream the hash-chained witness): one event edited, one
+  deleted, two swapped;
 - in the stream itself: a message deleted from BENEFITS_LEDGER breaks the
   chain, and the store shows which event it was.
 """
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import grpc
 import nats
+import psycopg
 import pytest
 
 from benefits_platform.config import ServiceConfig, StoreConfig
 from benefits_platform.protos.benefits.v1 import events_pb2, reporting_pb2
+from reporting.adapters.ledger_store import SCHEMA_ENV
 from reporting.application import Rebuild, Verification
 from tests.conftest import RunningLedger, start_ledger, stop_ledger
 from tests.reporting_support import (
@@ -109,56 +112,108 @@ def copy_store(source: Path, target: Path) -> Path:
     return target
 
 
-def rowid_of(path: Path, request_id: str) -> int:
-    with sqlite3.connect(path) as db:
-        rows = db.execute("SELECT rowid, state FROM stored_events").fetchall()
-    return next(r for r, state in rows if f'"request_id":"{request_id}"'.encode() in state)
+class StoreCopies:
+    """Copies of the ledger's store to tamper with, and the ``ledger_store``
+    a VerifyLedger request names each by: a SQLite file beside the live one,
+    or, on PostgreSQL, a copy of its events table in a schema of its own in
+    the same database (named through BENEFITS_LEDGER_STORE_SCHEMA)."""
+
+    def __init__(self, store: StoreConfig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+        self.store = store
+        self.tmp_path = tmp_path
+        self.monkeypatch = monkeypatch
+
+    def copy(self, name: str) -> str:
+        if not self.store.is_postgres:
+            return str(copy_store(self.store.sqlite_path, self.tmp_path / f"{name}.sqlite"))
+        with psycopg.connect(self.store.postgres_dsn, autocommit=True) as pg:
+            pg.execute(f'CREATE SCHEMA "{name}"')
+            pg.execute(f'CREATE TABLE "{name}".ledger_events (LIKE ledger_events INCLUDING ALL)')
+            pg.execute(f'INSERT INTO "{name}".ledger_events SELECT * FROM ledger_events')
+        return name
+
+    def named(self, copy: str) -> str:
+        """The ``ledger_store`` of a VerifyLedger request for ``copy``."""
+        if not self.store.is_postgres:
+            return copy
+        self.monkeypatch.setenv(SCHEMA_ENV, copy)
+        return self.store.postgres_dsn
+
+    def _run(
+        self, copy: str, sql: str, params: tuple[object, ...] = ()
+    ) -> list[tuple[object, ...]]:
+        if not self.store.is_postgres:
+            with contextlib.closing(sqlite3.connect(copy)) as lite, lite:
+                return lite.execute(sql.replace("{events}", "stored_events"), params).fetchall()
+        with psycopg.connect(self.store.postgres_dsn, autocommit=True) as pg:
+            cur = pg.execute(
+                sql.replace("{events}", f'"{copy}".ledger_events').replace("?", "%s"), params
+            )
+            return cur.fetchall() if cur.description else []
+
+    @property
+    def _id(self) -> str:
+        return "notification_id" if self.store.is_postgres else "rowid"
+
+    def position(self, copy: str, request_id: str) -> int:
+        """The position (notification id) of the event recording ``request_id``."""
+        rows = self._run(copy, f"SELECT {self._id}, state FROM {{events}}")
+        needle = f'"request_id":"{request_id}"'.encode()
+        return next(int(p) for p, state in rows if needle in bytes(state))  # type: ignore[call-overload, arg-type]
+
+    def edit(self, copy: str, position: int, old: bytes, new: bytes) -> None:
+        ((state,),) = self._run(copy, f"SELECT state FROM {{events}} WHERE {self._id} = ?",
+                                (position,))  # fmt: skip
+        forged = bytes(state).replace(old, new)  # type: ignore[call-overload]
+        assert forged != bytes(state)  # type: ignore[call-overload]
+        self._run(copy, f"UPDATE {{events}} SET state = ? WHERE {self._id} = ?", (forged, position))
+
+    def delete(self, copy: str, position: int) -> None:
+        self._run(copy, f"DELETE FROM {{events}} WHERE {self._id} = ?", (position,))
+
+    def swap(self, copy: str, a: int, b: int) -> None:
+        for old, new in ((a, -1), (b, a), (-1, b)):
+            self._run(copy, f"UPDATE {{events}} SET {self._id} = ? WHERE {self._id} = ?",
+                      (new, old))  # fmt: skip
 
 
 async def test_tampering_with_a_copy_of_the_store_is_named(
-    sqlite_ledger: RunningLedger, tmp_path: Path
+    ledger: RunningLedger, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    ledger = sqlite_ledger
+    """On SQLite and on PostgreSQL: an edited, a deleted and two swapped events
+    of a copy of the ledger's store are each named, with their positions."""
     reporting = await start_reporting(reporting_config(ledger, tmp_path))
+    copies = StoreCopies(ledger.config.store, tmp_path, monkeypatch)
     try:
         await fixed_scenario(ledger)
         await reporting.caught_up(ledger)
-        live = ledger.config.store.sqlite_path
 
-        clean = copy_store(live, tmp_path / "clean.sqlite")
-        verdict = await reporting.verify(ledger_store=str(clean), skip_projections=True)
+        clean = copies.copy("clean")
+        verdict = await reporting.verify(ledger_store=copies.named(clean), skip_projections=True)
         assert verdict.ok, verdict
         assert checks(verdict)["projections"].skipped
+        assert checks(verdict)["store"].checked == checks(verdict)["chain:ledger"].checked > 0
 
-        edited = copy_store(live, tmp_path / "edited.sqlite")
-        w1 = rowid_of(edited, "w1")
-        with sqlite3.connect(edited) as db:
-            (state,) = db.execute(
-                "SELECT state FROM stored_events WHERE rowid = ?", (w1,)
-            ).fetchone()
-            forged = state.replace(b'"amount_fen":200000', b'"amount_fen":900000')
-            db.execute("UPDATE stored_events SET state = ? WHERE rowid = ?", (forged, w1))
-        store = checks(await reporting.verify(ledger_store=str(edited)))["store"]
+        edited = copies.copy("edited")
+        w1 = copies.position(edited, "w1")
+        copies.edit(edited, w1, b'"amount_fen":200000', b'"amount_fen":900000')
+        store = checks(await reporting.verify(ledger_store=copies.named(edited)))["store"]
         assert not store.ok
         assert (store.discrepancy.kind, store.discrepancy.position) == ("edited", w1)
         assert "amount_fen: 200000 -> 900000" in store.discrepancy.detail
         assert store.discrepancy.event_type == "PayoutPosted"
 
-        deleted = copy_store(live, tmp_path / "deleted.sqlite")
-        w4 = rowid_of(deleted, "w4")
-        with sqlite3.connect(deleted) as db:
-            db.execute("DELETE FROM stored_events WHERE rowid = ?", (w4,))
-        store = checks(await reporting.verify(ledger_store=str(deleted)))["store"]
+        deleted = copies.copy("deleted")
+        w4 = copies.position(deleted, "w4")
+        copies.delete(deleted, w4)
+        store = checks(await reporting.verify(ledger_store=copies.named(deleted)))["store"]
         assert (store.discrepancy.kind, store.discrepancy.position) == ("deleted", w4)
         assert store.discrepancy.source == "ledger"
 
-        swapped = copy_store(live, tmp_path / "swapped.sqlite")
-        g2, g3 = rowid_of(swapped, "g2"), rowid_of(swapped, "g3")
-        with sqlite3.connect(swapped) as db:
-            db.execute("UPDATE stored_events SET rowid = -1 WHERE rowid = ?", (g2,))
-            db.execute("UPDATE stored_events SET rowid = ? WHERE rowid = ?", (g2, g3))
-            db.execute("UPDATE stored_events SET rowid = ? WHERE rowid = -1", (g3,))
-        verdict = await reporting.verify(ledger_store=str(swapped), skip_projections=True)
+        swapped = copies.copy("swapped")
+        g2, g3 = copies.position(swapped, "g2"), copies.position(swapped, "g3")
+        copies.swap(swapped, g2, g3)
+        verdict = await reporting.verify(ledger_store=copies.named(swapped), skip_projections=True)
         store = checks(verdict)["store"]
         assert (store.discrepancy.kind, store.discrepancy.position) == ("swapped", min(g2, g3))
         assert f"positions {g2} and {g3}" in store.discrepancy.detail

@@ -61,6 +61,7 @@ from tests.reporting_support import (
     LedgerEvent,
     RunningReporting,
     chained,
+    payout_posted,
     publish_ledger_events,
     start_reporting,
     stop_reporting,
@@ -215,22 +216,8 @@ class Ledger:
 
     def payout(self, entry: str, member: str, code: str, amount: int, date: str,
                **extra: str) -> None:  # fmt: skip
-        account = extra.get("funding_account") or f"programme-fund:{code}:{YEAR}"
-        self.add(
-            "Payout",
-            events_pb2.PayoutPosted(
-                entry_id=entry, request_id=entry, member_id=member, program_code=code,
-                fiscal_year=YEAR, amount_fen=amount, effective_date=date,
-                postings=[
-                    common_pb2.Posting(account=account, amount_fen=-amount),
-                    common_pb2.Posting(account=f"member:{member}", amount_fen=amount),
-                    common_pb2.Posting(account=f"member:{member}", amount_fen=-amount),
-                    common_pb2.Posting(account="clearing:disbursement", amount_fen=amount),
-                ],
-                basis=self.basis(member), **extra,
-            ),
-            date,
-        )  # fmt: skip
+        self.events.append(payout_posted(entry, member, code, amount, date, self.basis(member),
+                                         **extra))  # fmt: skip
 
     def emergency(self, entry: str, member: str, amount: int, date: str, due: str) -> None:
         self.payout(entry, member, EA, amount, date)

@@ -192,18 +192,31 @@ class ReportingApplication(Application[UUID]):
         return root
 
     def annual_report(
-        self, fiscal_year: int, unit_code: str, depth: int, as_of_us: int | None = None
+        self,
+        fiscal_year: int,
+        unit_code: str,
+        depth: int,
+        as_of_us: int | None = None,
+        recount: bool = False,
     ) -> tuple[AnnualReport, Positions]:
+        """The annual report (as recorded up to ``as_of_us``); ``recount``: the
+        as-of figures recounted from every entry, the reference the fast path
+        (the as-of buckets) is checked against."""
         check_request(fiscal_year, depth, as_of_us=as_of_us)
         with self.store.db.serialized():
             positions = self.store.positions()
             root = self._root(unit_code)
             nodes = self.queries.units_below(root, depth)
+            committed = None
             if as_of_us is None:
                 figures, months = self.queries.current_figures(fiscal_year, root, nodes)
+            elif recount:
+                figures, months, committed = self.queries.recounted_as_of(
+                    fiscal_year, as_of_us, root
+                )
             else:
-                figures, months = self.queries.figures_as_of(fiscal_year, as_of_us, root)
-            programmes = self.queries.programmes(fiscal_year, as_of_us)
+                figures, months, committed = self.queries.figures_as_of(fiscal_year, as_of_us, root)
+            programmes = self.queries.programmes(fiscal_year, as_of_us, committed)
             report = assemble(
                 fiscal_year, root, depth, as_of_us, programmes, nodes, figures, months
             )

@@ -30,7 +30,7 @@ class FlakySubscription:
 
 async def test_a_failed_prefetch_is_followed_by_a_new_fetch(monkeypatch: Any) -> None:
     monkeypatch.setattr(consumers, "FIRST_RETRY_SECONDS", 0.01)
-    owner = SimpleNamespace(settings=SimpleNamespace(batch=10))
+    owner = SimpleNamespace(settings=SimpleNamespace(batch=10, fetches_per_transaction=5))
     consumer = StreamConsumer(owner, "ledger")  # type: ignore[arg-type]
     consumer._sub = FlakySubscription()
     handled: list[Any] = []

@@ -95,20 +95,29 @@ def _entry(
     envelope: events_pb2.EventEnvelope,
     payload: E.PayoutPosted | E.PayoutReversed | E.PaymentRecovered,
     kind: str,
-    **extra: Any,
+    unit_code: str = "",
+    household_id: str = "",
+    members_position: int = 0,
+    reverses_entry_id: str = "",
+    reason: str = "",
 ) -> F.EntryRecorded:
+    recorded = envelope.recorded_at
     return F.EntryRecorded(
-        position=envelope.position,
-        recorded_us=recorded_us(envelope),
-        entry_id=payload.entry_id,
-        request_id=payload.request_id,
-        kind=kind,
-        member_id=payload.member_id,
-        program_code=payload.program_code,
-        fiscal_year=payload.fiscal_year,
-        amount_fen=payload.amount_fen,
-        effective_date=payload.effective_date,
-        **extra,
+        envelope.position,
+        recorded.seconds * 1_000_000 + recorded.nanos // 1000,  # recorded_us
+        payload.entry_id,
+        payload.request_id,
+        kind,
+        payload.member_id,
+        payload.program_code,
+        payload.fiscal_year,
+        payload.amount_fen,
+        payload.effective_date,
+        unit_code,
+        household_id,
+        members_position,
+        reverses_entry_id,
+        reason,
     )
 
 
@@ -118,13 +127,9 @@ def ledger_fact(envelope: events_pb2.EventEnvelope) -> F.LedgerFact:
     if isinstance(payload, events_pb2.PayoutPosted):
         basis = payload.basis
         return _entry(
-            envelope,
-            payload,
-            F.PAYOUT,
-            unit_code=basis.unit_code,
-            household_id=basis.household_id,
-            members_position=basis.members_position,
-        )
+            envelope, payload, F.PAYOUT, basis.unit_code, basis.household_id,
+            basis.members_position,
+        )  # fmt: skip
     if isinstance(payload, events_pb2.PayoutReversed):
         return _entry(
             envelope,

@@ -1,31 +1,55 @@
 """Reads of the projection tables for the reports and statements.
 
 The current figures are read from the running totals (a handful of indexed
-rows); the figures "as recorded up to T" are recounted from the entries
-recorded up to T, with the same rules (see reporting.domain.report).
+rows); the figures "as recorded up to T" from the as-of buckets, recounting
+only the entries of the bucket where T falls and the few recorded out of
+position order (see reporting.domain.report.AsOfCount). The full recount of
+every entry recorded up to T (``recounted_as_of``) is the reference the tests
+hold them to.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
+from benefits_platform.sqlstore import Cursor
 from reporting.adapters.tables import MEMBERS_TABLE, UNITS, ProjectionStore
 from reporting.domain.facts import ROOT
+from reporting.domain.projection import AS_OF_BUCKET
 from reporting.domain.report import (
     ROOT_NODE,
     UNASSIGNED_NODE,
+    AsOfCount,
+    AsOfEntry,
     DistinctCounter,
     Figures,
+    HolderEntry,
     MonthFigures,
     ProgrammeInfo,
     UnitNode,
+    as_of_plan,
     rollup,
 )
 from reporting.domain.statement import EntryLine
 
 UNIT_COLUMNS = ", ".join(UNITS.columns)
+AS_OF_COLUMNS = ", ".join(AsOfEntry._fields)
+# An entry's figures (see leaf_values), summed.
+LEAF_SUMS = (
+    "SUM(amount_fen), SUM(CASE WHEN kind = 'PAYOUT' THEN 1 ELSE 0 END),"
+    " SUM(CASE WHEN kind = 'PAYOUT' THEN amount_fen ELSE 0 END),"
+    " SUM(CASE WHEN kind = 'REVERSAL' THEN 1 ELSE 0 END),"
+    " SUM(CASE WHEN kind = 'REVERSAL' THEN -amount_fen ELSE 0 END)"
+)
+MOVES = "member_move, member_all_move, household_move, household_all_move"
+MOVED = " OR ".join(f"{m} <> 0" for m in MOVES.split(", "))
+HOLDER_COLUMNS = ", ".join(HolderEntry._fields)
+# (programme, node) -> figures, (programme, month) -> figures of the root, code -> committed
+AsOfFigures = tuple[
+    dict[tuple[str, str], Figures], dict[tuple[str, int], MonthFigures], dict[str, int]
+]
 STREAM_ROWS = 10_000
 LINE_COLUMNS = ", ".join(f.name for f in fields(EntryLine))
 
@@ -83,7 +107,17 @@ class ReportQueries:
 
     # -- programmes ---------------------------------------------------------------------
 
-    def programmes(self, fiscal_year: int, as_of_us: int | None = None) -> list[ProgrammeInfo]:
+    def programmes(
+        self,
+        fiscal_year: int,
+        as_of_us: int | None = None,
+        committed: Mapping[str, int] | None = None,
+    ) -> list[ProgrammeInfo]:
+        """The year's programmes; as recorded up to ``as_of_us`` with what each
+        had committed then (``committed``, when the caller counted it already)."""
+        if as_of_us is not None and committed is None:
+            with self.db.transaction() as cur:
+                committed = self._as_of(cur, fiscal_year, as_of_us, distinct=False).committed()
         with self.db.transaction() as cur:
             rows = cur.execute(
                 "SELECT program_code, fiscal_year, name_zh, name_en, kind, budget_fen,"
@@ -91,16 +125,7 @@ class ReportQueries:
                 " ORDER BY program_code",
                 (fiscal_year,),
             ).fetchall()
-            committed: dict[str, int] = {}
-            if as_of_us is not None:
-                committed = {
-                    str(code): int(total)
-                    for code, total in cur.execute(
-                        "SELECT program_code, SUM(amount_fen) FROM rpt_entries"
-                        " WHERE fiscal_year = ? AND recorded_us <= ? GROUP BY program_code",
-                        (fiscal_year, as_of_us),
-                    ).fetchall()
-                }
+        committed = committed or {}
         found = []
         for code, year, name_zh, name_en, kind, budget, total, closed_us, opened_us in rows:
             if as_of_us is not None:
@@ -146,10 +171,112 @@ class ReportQueries:
                 )
         return figures, months
 
-    def figures_as_of(
-        self, fiscal_year: int, as_of_us: int, root: UnitNode
-    ) -> tuple[dict[tuple[str, str], Figures], dict[tuple[str, int], MonthFigures]]:
-        """The same figures recounted from the entries recorded up to ``as_of_us``."""
+    def figures_as_of(self, fiscal_year: int, as_of_us: int, root: UnitNode) -> AsOfFigures:
+        """The same figures as recorded up to ``as_of_us``, and each
+        programme's committed amount then."""
+        with self.db.transaction() as cur:
+            count = self._as_of(cur, fiscal_year, as_of_us, distinct=True)
+        figures, months = count.figures(root)
+        return figures, months, count.committed()
+
+    def _as_of(self, cur: Cursor, fiscal_year: int, as_of_us: int, distinct: bool) -> AsOfCount:
+        """The as-of count (see AsOfCount): the buckets recorded wholly by
+        ``as_of_us``, then the entries of the rest that may have been; with
+        ``distinct`` the members and households of late entries recounted."""
+        count = AsOfCount(as_of_us)
+        plan = as_of_plan(
+            (
+                (int(b), int(first), int(last))
+                for b, first, last in cur.execute(
+                    "SELECT bucket, first_recorded_us, last_recorded_us FROM rpt_buckets"
+                    " ORDER BY bucket"
+                ).fetchall()
+            ),
+            as_of_us,
+            AS_OF_BUCKET,
+        )
+        params = (fiscal_year, plan.settled_below)
+        for code, path, month, *values in cur.execute(
+            "SELECT program_code, unit_path, month, SUM(paid_fen), SUM(payout_count),"
+            " SUM(payout_fen), SUM(reversal_count), SUM(reversal_fen) FROM rpt_bucket_leaves"
+            " WHERE fiscal_year = ? AND bucket < ? GROUP BY program_code, unit_path, month",
+            params,
+        ).fetchall():
+            count.add_leaf(str(code), str(path), int(month), [int(v) for v in values])
+        if distinct:
+            for code, path, members, households in cur.execute(
+                "SELECT program_code, unit_path, SUM(members), SUM(households)"
+                " FROM rpt_bucket_counts WHERE fiscal_year = ? AND bucket < ?"
+                " GROUP BY program_code, unit_path",
+                params,
+            ).fetchall():
+                count.add_moves(str(code), str(path), int(members), int(households))
+        if not plan.reads:
+            return count
+        # Step 2 of AsOfCount with sums: where the replay ends (the year's
+        # first entry from the bucket where T falls recorded after T, or the
+        # first bucket not read), the figures of the entries recorded by T,
+        # the moves of the replayed ones, and the late ones whole.
+        first = plan.reads[0][0]
+        row = cur.execute(
+            "SELECT position FROM rpt_entries WHERE position >= ? AND position < ?"
+            " AND fiscal_year = ? AND recorded_us > ? ORDER BY position LIMIT 1",
+            (first, plan.limit, fiscal_year, as_of_us),
+        ).fetchone()
+        replayed_to = plan.limit if row is None else int(row[0])
+        for start, end in plan.reads:
+            for code, path, month, *values in cur.execute(
+                f"SELECT program_code, unit_path, month, {LEAF_SUMS} FROM rpt_entries"
+                " WHERE position >= ? AND position < ? AND fiscal_year = ? AND recorded_us <= ?"
+                " GROUP BY program_code, unit_path, month",
+                (start, end, fiscal_year, as_of_us),
+            ).fetchall():
+                count.add_leaf(str(code), str(path), int(month), [int(v) for v in values])
+        if distinct:
+            for code, path, *moves, times in cur.execute(
+                f"SELECT program_code, unit_path, {MOVES}, COUNT(*) FROM rpt_entries"
+                " WHERE position >= ? AND position < ? AND fiscal_year = ?"
+                f" AND ({MOVED}) GROUP BY program_code, unit_path, {MOVES}",
+                (first, replayed_to, fiscal_year),
+            ).fetchall():
+                count.replay(str(code), str(path), [int(m) for m in moves], int(times))
+        late: list[AsOfEntry] = []
+        for start, end in plan.reads:
+            if end > replayed_to:
+                cur.execute(
+                    f"SELECT {AS_OF_COLUMNS} FROM rpt_entries WHERE position >= ?"
+                    " AND position < ? AND fiscal_year = ? AND recorded_us <= ? ORDER BY position",
+                    (max(start, replayed_to), end, fiscal_year, as_of_us),
+                )
+                late.extend(AsOfEntry(*row) for row in cur.fetchall())
+        count.add_late(late, replayed_to)
+        members, households = count.late_holders()
+        if distinct and (members or households):
+            count.recount_holders(
+                self._holder_entries(cur, "member_id", members, fiscal_year),
+                self._holder_entries(cur, "household_id", households, fiscal_year),
+            )
+        return count
+
+    def _holder_entries(
+        self, cur: Cursor, column: str, holders: set[str], fiscal_year: int
+    ) -> dict[str, list[HolderEntry]]:
+        """Every entry of the year of each holder (a member: through the
+        member index; a household: a scan, for the few a late entry has)."""
+        found: dict[str, list[HolderEntry]] = {}
+        for who, *row in self.store.select_in(
+            cur,
+            f"SELECT {column}, {HOLDER_COLUMNS} FROM rpt_entries"
+            f" WHERE fiscal_year = ? AND {column} IN ({{in}})",
+            holders,
+            fiscal_year,
+        ):
+            found.setdefault(str(who), []).append(HolderEntry(*row))
+        return found
+
+    def recounted_as_of(self, fiscal_year: int, as_of_us: int, root: UnitNode) -> AsOfFigures:
+        """The reference: the same figures recounted from every entry recorded
+        up to ``as_of_us``, and each programme's committed amount then."""
         window = "fiscal_year = ? AND recorded_us <= ?"
         params = (fiscal_year, as_of_us)
         with self.db.transaction() as cur:
@@ -185,7 +312,16 @@ class ReportQueries:
                     for who, code, path in rows:
                         counter.feed(str(who), str(code), str(path))
             counter.into(figures)
-        return figures, months
+        with self.db.transaction() as cur:
+            committed = {
+                str(code): int(total)
+                for code, total in cur.execute(
+                    "SELECT program_code, SUM(amount_fen) FROM rpt_entries"
+                    f" WHERE {window} GROUP BY program_code",
+                    params,
+                ).fetchall()
+            }
+        return figures, months, committed
 
     # -- members ------------------------------------------------------------------------
 

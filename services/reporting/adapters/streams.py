@@ -6,13 +6,15 @@ read this way; the live projections use the durable consumers
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
 from nats.js import JetStreamContext
-from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
-from nats.js.errors import NotFoundError
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StatusCode
+from nats.js.errors import APIError, NotFoundError
 
 from benefits_platform import bus
 from reporting.adapters.codec import envelope_of
@@ -34,6 +36,78 @@ def stream_seq(msg: Any) -> int:
         if tokens[8].count(".") == 3:  # 12 tokens: domain and account hash
             return int(tokens[7])
     return int(msg.metadata.sequence.stream)
+
+
+# A pull request's end: no (more) messages, it expired, or a temporary conflict.
+_ENDS = frozenset(
+    c.value for c in (StatusCode.NO_MESSAGES, StatusCode.REQUEST_TIMEOUT, StatusCode.CONFLICT)
+)
+_HEARTBEAT = StatusCode.CONTROL_MESSAGE.value
+
+
+async def fetch(sub: Any, batch: int, timeout: float) -> list[Any]:  # noqa: ASYNC109
+    """``sub.fetch(batch, timeout=timeout)`` of a nats-py pull subscription,
+    done the same way (messages already delivered first, then a no-wait
+    request, then a request that waits while nothing has come) with one timer
+    per request instead of one per message: several times cheaper per message
+    in the event loop. TimeoutError when nothing came within ``timeout``.
+    Falls back to ``sub.fetch`` on a subscription without the nats-py
+    internals it reads."""
+    try:
+        inner, nms, deliver, nc = sub._sub, sub._nms, sub._deliver, sub._nc
+        queue: asyncio.Queue[Any] = inner._pending_queue
+    except AttributeError:
+        found: list[Any] = await sub.fetch(batch, timeout=timeout)
+        return found
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    msgs: list[Any] = []
+    while len(msgs) < batch and not queue.empty():  # delivered for an earlier request
+        msg = queue.get_nowait()
+        inner._pending_size -= len(msg.data)
+        if not _status(msg):
+            msgs.append(msg)
+    if len(msgs) == batch:
+        return msgs
+    request: dict[str, Any] = {"batch": batch - len(msgs), "no_wait": True}
+    if not msgs:
+        request["expires"] = int(timeout * 1e9)
+    await nc.publish(nms, json.dumps(request).encode(), deliver)
+    await _collect(inner, queue, msgs, batch, deadline)
+    if msgs:
+        return msgs
+    remaining = deadline - loop.time()
+    if remaining * 1e9 <= 100_000:
+        raise TimeoutError
+    request = {"batch": batch, "expires": int(remaining * 1e9) - 100_000}
+    await nc.publish(nms, json.dumps(request).encode(), deliver)
+    await _collect(inner, queue, msgs, batch, deadline)
+    if not msgs:
+        raise TimeoutError
+    return msgs
+
+
+def _status(msg: Any) -> str | None:
+    headers = msg.headers
+    return None if not headers else headers.get("Status")
+
+
+async def _collect(inner: Any, queue: asyncio.Queue[Any], msgs: list[Any], batch: int,
+                   deadline: float) -> None:  # fmt: skip
+    """Messages into ``msgs`` until it holds ``batch``, the request ends or
+    ``deadline`` passes; an error status other than the request's end raises."""
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout_at(deadline):
+            while len(msgs) < batch:
+                msg = await queue.get()
+                inner._pending_size -= len(msg.data)
+                status = _status(msg)
+                if not status:
+                    msgs.append(msg)
+                elif status in _ENDS:
+                    return
+                elif status != _HEARTBEAT:  # heartbeats are skipped
+                    raise APIError.from_msg(msg)
 
 
 async def head(js: JetStreamContext, source: str) -> int:
@@ -96,7 +170,7 @@ async def read_range(
     try:
         while seq < last:
             try:
-                msgs = await sub.fetch(min(batch, last - seq), timeout=IDLE_SECONDS)
+                msgs = await fetch(sub, min(batch, last - seq), IDLE_SECONDS)
             except TimeoutError:
                 return
             out = [(m.data, stream_seq(m)) for m in msgs]

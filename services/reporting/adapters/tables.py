@@ -19,6 +19,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from benefits_platform import logs
 from benefits_platform.sqlstore import Cursor, Database
 from reporting.adapters.codec import FACTS, LEDGER, MEMBERS, UndecodableEvent, envelope_of
 from reporting.domain.claims import (
@@ -41,6 +42,8 @@ from reporting.domain.projection import (
     members_needs,
     members_position_needed,
 )
+
+log = logs.get("reporting.tables")
 
 CHUNK = 900  # ids per IN (...) list
 PAGE = 20_000  # rows per page when a table is read whole
@@ -73,7 +76,8 @@ ENTRIES = _table(
     " amount_fen {int} NOT NULL, effective_date TEXT NOT NULL, month {int} NOT NULL,"
     " recorded_us {int} NOT NULL, unit_code TEXT NOT NULL, unit_path TEXT NOT NULL,"
     " household_id TEXT NOT NULL, reverses_entry_id TEXT NOT NULL, reason TEXT NOT NULL,"
-    " request_id TEXT NOT NULL",
+    " request_id TEXT NOT NULL, member_move {int} NOT NULL, member_all_move {int} NOT NULL,"
+    " household_move {int} NOT NULL, household_all_move {int} NOT NULL",
     # No index on entry_id: a reversal's payout is found through its member
     # (one random-key index fewer to update per event).
     "CREATE INDEX IF NOT EXISTS rpt_entries_member ON rpt_entries (member_id, position)",
@@ -115,6 +119,28 @@ HOUSEHOLD_UNITS = _table(
     4,
     "household_id TEXT NOT NULL, fiscal_year {int} NOT NULL, program_code TEXT NOT NULL,"
     " unit_path TEXT NOT NULL, net_count {int} NOT NULL",
+)
+# The as-of buckets (see reporting.domain.projection): additive figures by
+# effective month, distinct-count moves at every node of a path, and the
+# recorded times each bucket of ledger positions spans.
+BUCKET_LEAVES = _table(
+    "rpt_bucket_leaves",
+    5,
+    "fiscal_year {int} NOT NULL, bucket {int} NOT NULL, program_code TEXT NOT NULL,"
+    " unit_path TEXT NOT NULL, month {int} NOT NULL, paid_fen {int} NOT NULL,"
+    " payout_count {int} NOT NULL, payout_fen {int} NOT NULL, reversal_count {int} NOT NULL,"
+    " reversal_fen {int} NOT NULL",
+)
+BUCKET_COUNTS = _table(
+    "rpt_bucket_counts",
+    4,
+    "fiscal_year {int} NOT NULL, bucket {int} NOT NULL, program_code TEXT NOT NULL,"
+    " unit_path TEXT NOT NULL, members {int} NOT NULL, households {int} NOT NULL",
+)
+BUCKETS = _table(
+    "rpt_buckets",
+    1,
+    "bucket {int} NOT NULL, first_recorded_us {int} NOT NULL, last_recorded_us {int} NOT NULL",
 )
 UNITS = _table(
     "rpt_units",
@@ -215,6 +241,9 @@ PROJECTION_TABLES = (
     MONTHS,
     MEMBER_UNITS,
     HOUSEHOLD_UNITS,
+    BUCKET_LEAVES,
+    BUCKET_COUNTS,
+    BUCKETS,
     RULES,
     PERIODS,
     CONTRIBUTIONS,
@@ -230,8 +259,18 @@ ALL_TABLES = (*PROJECTION_TABLES, POSITIONS)
 ROWID_TABLES = (ENTRIES, CONTRIBUTIONS, CLAIM_HISTORY)
 
 
+# The layout of the projection tables; a database of another layout is
+# rebuilt from the first event (see ProjectionStore._check_layout).
+LAYOUT = 2
+LAYOUT_TABLE = "projection_layout"
+
+
+def _int(db: Database) -> str:
+    return "BIGINT" if db.is_postgres else "INTEGER"
+
+
 def _ddl(db: Database, table: Table) -> str:
-    integer = "BIGINT" if db.is_postgres else "INTEGER"
+    integer = _int(db)
     columns = table.ddl.format(int=integer, pk=f"{integer} NOT NULL")
     key = ", ".join(table.key_columns)
     ddl = f"CREATE TABLE IF NOT EXISTS {table.name} ({columns}, PRIMARY KEY ({key}))"
@@ -260,6 +299,16 @@ def _upsert(table: Table, add: bool) -> str:
     else:
         sets = ", ".join(f"{c} = excluded.{c}" for c in values)
     return f"{_insert(table)} ON CONFLICT ({', '.join(table.key_columns)}) DO UPDATE SET {sets}"
+
+
+# A bucket's recorded times widen to take in a batch's (portable MIN/MAX of two values).
+SPAN_UPSERT = (
+    f"{_insert(BUCKETS)} ON CONFLICT (bucket) DO UPDATE SET first_recorded_us = CASE"
+    " WHEN excluded.first_recorded_us < rpt_buckets.first_recorded_us"
+    " THEN excluded.first_recorded_us ELSE rpt_buckets.first_recorded_us END,"
+    " last_recorded_us = CASE WHEN excluded.last_recorded_us > rpt_buckets.last_recorded_us"
+    " THEN excluded.last_recorded_us ELSE rpt_buckets.last_recorded_us END"
+)
 
 
 def chunks(values: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
@@ -299,6 +348,7 @@ class ProjectionStore:
                 # Indexes on random keys (entry ids, member ids) stay in memory
                 # longer: a rebuild of a large store runs faster.
                 cur.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+            self._check_layout(cur)
             for table in ALL_TABLES:
                 cur.execute(_ddl(db, table))
                 for index in table.indexes:
@@ -306,6 +356,28 @@ class ProjectionStore:
 
     def close(self) -> None:
         self.db.close()
+
+    def _check_layout(self, cur: Cursor) -> None:
+        """Projection tables of an older layout are dropped (positions
+        included): the consumers then build them again from the first event."""
+        cur.execute(f"CREATE TABLE IF NOT EXISTS {LAYOUT_TABLE} (version {_int(self.db)} NOT NULL)")
+        row = cur.execute(f"SELECT version FROM {LAYOUT_TABLE}").fetchone()
+        if row is not None and int(row[0]) == LAYOUT:
+            return
+        if row is not None or self._exists(cur, POSITIONS.name):
+            log.warning("reporting.projections_rebuilt", reason="new table layout", layout=LAYOUT)
+            for table in ALL_TABLES:
+                cur.execute(f"DROP TABLE IF EXISTS {table.name}")
+        cur.execute(f"DELETE FROM {LAYOUT_TABLE}")
+        cur.execute(f"INSERT INTO {LAYOUT_TABLE} (version) VALUES (?)", (LAYOUT,))
+
+    def _exists(self, cur: Cursor, table: str) -> bool:
+        if self.db.is_postgres:
+            sql = "SELECT 1 FROM information_schema.tables WHERE table_name = ?"
+            sql += " AND table_schema = current_schema()"
+        else:
+            sql = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
+        return cur.execute(sql, (table,)).fetchone() is not None
 
     # -- positions --------------------------------------------------------------------
 
@@ -480,10 +552,16 @@ class ProjectionStore:
             (MONTHS, True, [(y, n, c, m, *v) for (c, y, n, m), v in changes.months.items()]),
             (MEMBER_UNITS, False, [(*k, *v) for k, v in changes.member_units.items()]),
             (HOUSEHOLD_UNITS, False, [(*k, *v) for k, v in changes.household_units.items()]),
+            (BUCKET_LEAVES, True, [(*k, *v) for k, v in changes.bucket_leaves.items()]),
+            (BUCKET_COUNTS, True, [(*k, *v) for k, v in changes.bucket_counts.items()]),
         ]
         for table, add, rows in writes:
             if rows:
                 cur.executemany(_upsert(table, add), rows)
+        if changes.bucket_spans:
+            cur.executemany(
+                SPAN_UPSERT, [(b, *span) for b, span in sorted(changes.bucket_spans.items())]
+            )
 
     def claim_rows(self, cur: Cursor, ids: Iterable[str]) -> dict[str, ClaimRow]:
         return {

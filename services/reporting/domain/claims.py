@@ -221,7 +221,13 @@ def claims_needs(facts: Iterable[LedgerFact]) -> ClaimsNeeds:
     created: set[str] = set()
     paid_out: set[str] = set()
     for fact in facts:
-        if isinstance(fact, ContributionRecorded | ClaimFiled):
+        if isinstance(fact, EntryRecorded):  # the most common: checked first
+            if fact.kind in (REVERSAL, RECOVERY):
+                if fact.reverses_entry_id not in created:
+                    obligations.add(fact.reverses_entry_id)
+            else:
+                paid_out.add(fact.entry_id)
+        elif isinstance(fact, ContributionRecorded | ClaimFiled):
             if fact.unit_code:
                 units.add(fact.unit_code)
             if isinstance(fact, ClaimFiled):
@@ -233,14 +239,8 @@ def claims_needs(facts: Iterable[LedgerFact]) -> ClaimsNeeds:
             created.add(fact.payout_entry_id)
             if fact.payout_entry_id not in paid_out:
                 payouts.add((fact.member_id, fact.payout_entry_id))
-        elif isinstance(fact, AidVerified):
-            if fact.payout_entry_id not in created:
-                obligations.add(fact.payout_entry_id)
-        elif isinstance(fact, EntryRecorded):
-            if fact.kind in (REVERSAL, RECOVERY) and fact.reverses_entry_id not in created:
-                obligations.add(fact.reverses_entry_id)
-            elif fact.kind not in (REVERSAL, RECOVERY):
-                paid_out.add(fact.entry_id)
+        elif isinstance(fact, AidVerified) and fact.payout_entry_id not in created:
+            obligations.add(fact.payout_entry_id)
     return ClaimsNeeds(units, claims, obligations, payouts)
 
 
@@ -269,7 +269,10 @@ class ClaimsPlanner:
         return self.out.obligations.get(entry_id) or self.state.obligations.get(entry_id)
 
     def add(self, fact: LedgerFact) -> None:
-        if isinstance(fact, ProgrammeOpened):
+        if isinstance(fact, EntryRecorded):  # the most common: checked first
+            if fact.kind in (REVERSAL, RECOVERY):
+                self._reversed(fact)
+        elif isinstance(fact, ProgrammeOpened):
             self._opened(fact)
         elif isinstance(fact, ContributionRecorded):
             self._contribution(fact)
@@ -287,10 +290,11 @@ class ClaimsPlanner:
                     verified_us=fact.recorded_us,
                     position=fact.position,
                 )
-        elif isinstance(fact, EntryRecorded) and fact.kind in (REVERSAL, RECOVERY):
-            found = self._obligation(fact.reverses_entry_id)
-            if found is None:
-                return
+
+    def _reversed(self, fact: EntryRecorded) -> None:
+        """A reversal of, or a recovery from, a payout (an emergency one: its obligation)."""
+        found = self._obligation(fact.reverses_entry_id)
+        if found is not None:
             if fact.kind == RECOVERY:
                 found = found._replace(
                     recovered_fen=found.recovered_fen - fact.amount_fen,

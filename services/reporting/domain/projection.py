@@ -25,11 +25,21 @@ payout: net in the paid figures, not a change of the counts). The consumer
 applies a ledger event only once the members projection has reached that
 position, so the result never depends on how the two streams interleave: a
 rebuild equals the live projection.
+
+For the reports "as recorded up to T" the projection also keeps, per bucket of
+AS_OF_BUCKET ledger positions, the additive figures per (programme, year, unit
+path, month) and the moves of the distinct counts per (programme, year, unit
+path), each move "at every node of the path" (a move at the nodes of a path
+from depth k on is one at the path less one at its first k nodes' path); per
+bucket the smallest and largest recorded time of its entries; and on each
+entry the distinct-count moves it made (see EntryRow). A report as recorded up
+to T sums the buckets recorded wholly by T and recounts the rest (see
+reporting.domain.report.AsOfCount).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -40,8 +50,6 @@ from .facts import (
     PAYOUT,
     REVERSAL,
     UNASSIGNED,
-    ClaimFiled,
-    ContributionRecorded,
     EntryRecorded,
     LedgerFact,
     MemberEnrolled,
@@ -51,7 +59,6 @@ from .facts import (
     ProgrammeClosed,
     ProgrammeOpened,
     UnitRegistered,
-    month_of,
     nodes_of,
 )
 
@@ -67,6 +74,8 @@ CountKey = tuple[str, str]  # (programme code, unit path)
 HolderRows = dict[CountKey, list[int]]
 Original = tuple[str, str, str]  # (unit code, unit path, household id) of a payout
 MEMBER_WIDTH, HOUSEHOLD_WIDTH = 4, 1
+# Ledger positions per as-of bucket (changing it means rebuilding the projections).
+AS_OF_BUCKET = 32_768
 
 
 def figures(entry: EntryRecorded) -> tuple[int, int, int, int, int]:
@@ -94,6 +103,20 @@ def positive_nodes(paths: Iterable[str]) -> set[str]:
 
 def depth_of(path: str) -> int:
     return path.count(PATH_SEPARATOR) + 1 if path else 0
+
+
+def path_above(path: str, nodes: int) -> str:
+    """The path whose nodes are the first ``nodes`` (>= 1) of ``path``'s
+    (``nodes_of``): ROOT's path "" for 1, the province's for 2, ..."""
+    return PATH_SEPARATOR.join(path.split(PATH_SEPARATOR)[: nodes - 1])
+
+
+def move_of(change: int, start: int) -> int:
+    """A distinct-count move as an entry records it: 0 for none, else
+    ``change`` (+1 or -1) times one more than the index of the first node of
+    the entry's path (``nodes_of``) the move reaches; it reaches every node
+    from there down to the path's unit."""
+    return change * (start + 1)
 
 
 def unit_path(units: Mapping[str, UnitInfo], code: str, members_position: int) -> str:
@@ -128,6 +151,13 @@ class EntryRow(NamedTuple):
     reverses_entry_id: str
     reason: str
     request_id: str
+    # The distinct counts this entry moved (see move_of), members and
+    # households, for its programme and for ALL_PROGRAMMES: what the report
+    # "as recorded up to T" replays for the entries of a bucket it recounts.
+    member_move: int = 0
+    member_all_move: int = 0
+    household_move: int = 0
+    household_all_move: int = 0
 
 
 @dataclass
@@ -155,6 +185,12 @@ class LedgerChanges:
     # (holder, year, code, path) -> the row after the batch (see HolderRows)
     member_units: dict[tuple[str, int, str, str], list[int]] = field(default_factory=dict)
     household_units: dict[tuple[str, int, str, str], list[int]] = field(default_factory=dict)
+    # As-of buckets: (year, bucket, code, path, month) -> the first five NODE_FIGURES;
+    # (year, bucket, programme, path) -> [members, households] moved at every
+    # node of the path; bucket -> [first, last recorded time] of its entries.
+    bucket_leaves: dict[tuple[int, int, str, str, int], list[int]] = field(default_factory=dict)
+    bucket_counts: dict[tuple[int, int, str, str], list[int]] = field(default_factory=dict)
+    bucket_spans: dict[int, list[int]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -200,9 +236,8 @@ def households_needed(facts: Iterable[LedgerFact], originals: Mapping[str, Origi
 def members_position_needed(fact: LedgerFact) -> int:
     """The members-log position the members projection must have reached
     before ``fact`` can be applied (0: none)."""
-    if isinstance(fact, EntryRecorded | ContributionRecorded | ClaimFiled):
-        return fact.members_position
-    return 0
+    # EntryRecorded, ContributionRecorded and ClaimFiled have one.
+    return getattr(fact, "members_position", 0)
 
 
 class _Holders:
@@ -228,10 +263,21 @@ class _Holders:
         self.nodes = nodes
         self.column = column
         self.rows: dict[HolderKey, HolderRows] = {}
-        self.touched: set[tuple[str, int, str, str]] = set()
+        # (holder, year, code, path) -> the row (changed in place)
+        self.touched: dict[tuple[str, int, str, str], list[int]] = {}
 
-    def step(self, holder: str, year: int, code: str, path: str, values: Sequence[int]) -> None:
-        """Add ``values`` (net count first) to the holder's row at (code, path)."""
+    def step(
+        self,
+        holder: str,
+        year: int,
+        code: str,
+        path: str,
+        delta: int,
+        more: tuple[int, int, int] | None = None,
+    ) -> tuple[int, int]:
+        """Add ``delta`` to the holder's net count at (code, path) (and, for a
+        member, ``more``: received, payouts, reversals); the distinct-count
+        moves it made for ``code`` and for ALL_PROGRAMMES (see move_of)."""
         key = (holder, year)
         rows = self.rows.get(key)
         if rows is None:  # the state's rows are the planner's to change
@@ -239,37 +285,66 @@ class _Holders:
         row = rows.get((code, path))
         if row is None:
             row = rows[(code, path)] = [0] * self.width
+        self.touched[(holder, year, code, path)] = row
         old = row[0]
-        for i, value in enumerate(values):
-            row[i] += value
-        self.touched.add((holder, year, code, path))
-        new = row[0]
+        new = row[0] = old + delta
+        if more is not None:
+            row[1] += more[0]
+            row[2] += more[1]
+            row[3] += more[2]
         if (old > 0) == (new > 0):
-            return
+            return 0, 0
         change = 1 if new > 0 else -1
         if len(rows) == 1:  # nothing else positive anywhere: every node of the path moves
-            for programme in (code, ALL_PROGRAMMES):
-                _row(self.paths, (programme, year, path), NODE_WIDTH)[self.column] += change
-            return
-        others = positive_nodes(
-            p for (c, p), r in rows.items() if c == code and p != path and r[0] > 0
-        )
-        self._count(code, year, path, others, change)
-        if any(r[0] > 0 for (c, p), r in rows.items() if p == path and c != code):
-            return  # another programme keeps the holder at this path: ALL_PROGRAMMES unchanged
-        others = positive_nodes(p for (_c, p), r in rows.items() if p != path and r[0] > 0)
-        self._count(ALL_PROGRAMMES, year, path, others, change)
+            self._at_path(code, year, path, change)
+            self._at_path(ALL_PROGRAMMES, year, path, change)
+            return change, change
+        # The holder's other positive paths: in this programme, in any; and
+        # whether another programme keeps it at this path.
+        same: list[str] = []
+        other: list[str] = []
+        kept = False
+        for (c, p), r in rows.items():
+            if r[0] > 0:
+                if p != path:
+                    other.append(p)
+                    if c == code:
+                        same.append(p)
+                elif c != code:
+                    kept = True
+        moved = self._count(code, year, path, same, change)
+        if kept:
+            return moved, 0  # another programme keeps the holder at this path: ALL unchanged
+        return moved, self._count(ALL_PROGRAMMES, year, path, other, change)
 
-    def _count(self, code: str, year: int, path: str, others: set[str], change: int) -> None:
-        for node in nodes_of(path):
-            if node not in others:
-                _row(self.nodes, (code, year, node), NODE_WIDTH)[self.column] += change
+    def _at_path(self, code: str, year: int, path: str, change: int) -> None:
+        """Move the count at every node of ``path`` (rolled up once per batch)."""
+        found = self.paths.get((code, year, path))
+        if found is None:
+            found = self.paths[(code, year, path)] = [0] * NODE_WIDTH
+        found[self.column] += change
+
+    def _count(self, code: str, year: int, path: str, others: list[str], change: int) -> int:
+        """Move the count at the nodes of ``path`` the holder's other positive
+        paths (``others``) do not cover. Those cover a first part of the path's
+        nodes (unit codes are unique and each has one parent), so the rest is
+        the path's nodes from some depth on; the move (see move_of)."""
+        if not others:
+            self._at_path(code, year, path, change)
+            return change
+        covered = positive_nodes(others)
+        nodes = nodes_of(path)
+        start = 0
+        while start < len(nodes) and nodes[start] in covered:
+            start += 1
+        if start == len(nodes):
+            return 0
+        for node in nodes[start:]:
+            _row(self.nodes, (code, year, node), NODE_WIDTH)[self.column] += change
+        return move_of(change, start)
 
     def changes(self) -> dict[tuple[str, int, str, str], list[int]]:
-        return {
-            (holder, year, code, path): self.rows[(holder, year)][(code, path)]
-            for holder, year, code, path in self.touched
-        }
+        return self.touched
 
 
 NODE_WIDTH = len(NODE_FIGURES) + 2
@@ -286,15 +361,18 @@ def _row(table: dict[Any, list[int]], key: Any, width: int) -> list[int]:
 class LedgerPlanner:
     """Plans one batch of ledger facts against ``state``; see the module docstring."""
 
-    def __init__(self, state: LedgerState) -> None:
+    def __init__(self, state: LedgerState, bucket_size: int = AS_OF_BUCKET) -> None:
         self.state = state
+        self.bucket_size = bucket_size
         self.out = LedgerChanges()
         self._originals: dict[str, Original] = {}
-        # (code, year, path, month) -> figures, and (code, year, path) -> the
-        # distinct counts that move at every node of the path: rolled up the
-        # unit tree once per batch.
-        self._leaves: dict[tuple[str, int, str, int], list[int]] = {}
+        # (code, year, path, month, bucket) -> figures, and (code, year, path)
+        # -> the distinct counts that move at every node of the path: rolled
+        # up the unit tree once per batch.
+        self._leaves: dict[tuple[str, int, str, int, int], list[int]] = {}
         self._paths: dict[tuple[str, int, str], list[int]] = {}
+        self._spans = self.out.bucket_spans
+        self._counts = self.out.bucket_counts
         nodes = self.out.nodes
         self._members = _Holders(state.member_units, MEMBER_WIDTH, self._paths, nodes, MEMBERS)
         self._households = _Holders(
@@ -324,54 +402,131 @@ class LedgerPlanner:
         return self.original(entry_id) or ("", UNASSIGNED, "")
 
     def _entry(self, e: EntryRecorded, stream_seq: int) -> None:
-        if e.kind == PAYOUT:
+        kind, amount = e.kind, e.amount_fen
+        if kind == PAYOUT:
             unit_code, household = e.unit_code, e.household_id
             path = self.unit_path(unit_code, e.members_position)
             self._originals[e.entry_id] = (unit_code, path, household)
             delta = 1
+            values = [amount, 1, amount, 0, 0]  # see figures()
+            more = (amount, 1, 0)
         else:
             unit_code, path, household = self._original(e.reverses_entry_id)
-            delta = -1 if e.kind == REVERSAL else 0
-        month = month_of(e.effective_date)
-        code, year = e.program_code, e.fiscal_year
+            if kind == REVERSAL:
+                delta = -1
+                values = [amount, 0, 0, 1, -amount]
+                more = (amount, 0, 1)
+            else:  # a recovery: paid net of it, nothing else moves
+                delta = 0
+                values = [amount, 0, 0, 0, 0]
+                more = (amount, 0, 0)
+        month = int(e.effective_date[5:7])  # month_of
+        code, year, recorded = e.program_code, e.fiscal_year, e.recorded_us
+        bucket = e.position // self.bucket_size
+        leaf = self._leaves.get((code, year, path, month, bucket))
+        if leaf is None:
+            self._leaves[(code, year, path, month, bucket)] = values
+        else:
+            leaf[0] += values[0]
+            leaf[1] += values[1]
+            leaf[2] += values[2]
+            leaf[3] += values[3]
+            leaf[4] += values[4]
+        span = self._spans.get(bucket)
+        if span is None:
+            self._spans[bucket] = [recorded, recorded]
+        elif recorded < span[0]:
+            span[0] = recorded
+        elif recorded > span[1]:
+            span[1] = recorded
+        programme = self.out.programmes.get((code, year))
+        if programme is None:
+            self.out.programmes[(code, year)] = list(more)
+        else:
+            programme[0] += more[0]
+            programme[1] += more[1]
+            programme[2] += more[2]
+        member, member_all = self._members.step(e.member_id, year, code, path, delta, more)
+        if household:
+            housed, housed_all = self._households.step(household, year, code, path, delta)
+        else:
+            housed = housed_all = 0
+        if member or member_all or housed or housed_all:
+            if (
+                member_all == member
+                and housed_all == housed
+                and -1 <= member <= 1
+                and -1 <= housed <= 1
+            ):
+                # every node of the path, for the programme and for all of them
+                counts = self._counts
+                for key in ((year, bucket, code, path), (year, bucket, ALL_PROGRAMMES, path)):
+                    row = counts.get(key)
+                    if row is None:
+                        counts[key] = [member, housed]
+                    else:
+                        row[0] += member
+                        row[1] += housed
+            else:
+                self._bucket_moves(
+                    year, bucket, code, path, (member, member_all, housed, housed_all)
+                )
         self.out.entries.append(
             EntryRow(
                 e.position,
                 stream_seq,
                 e.entry_id,
-                e.kind,
+                kind,
                 e.member_id,
                 code,
                 year,
-                e.amount_fen,
+                amount,
                 e.effective_date,
                 month,
-                e.recorded_us,
+                recorded,
                 unit_code,
                 path,
                 household,
                 e.reverses_entry_id,
                 e.reason,
                 e.request_id,
+                member,
+                member_all,
+                housed,
+                housed_all,
             )
         )
-        values = figures(e)
-        leaf = self._leaves.get((code, year, path, month))
-        if leaf is None:
-            self._leaves[(code, year, path, month)] = list(values)
-        else:
-            add_into(leaf, values)
-        counts = (e.amount_fen, delta if delta > 0 else 0, 1 if delta < 0 else 0)
-        add_into(self.out.programmes.setdefault((code, year), [0, 0, 0]), counts)
-        self._members.step(e.member_id, year, code, path, (delta, *counts))
-        if household:
-            self._households.step(household, year, code, path, (delta,))
+
+    def _bucket_moves(
+        self, year: int, bucket: int, code: str, path: str, moves: tuple[int, int, int, int]
+    ) -> None:
+        """The entry's distinct-count moves into its bucket, as moves at every
+        node of a path (see the module docstring)."""
+        counts = self._counts
+        for move, programme, column in zip(
+            moves, (code, ALL_PROGRAMMES, code, ALL_PROGRAMMES), (0, 0, 1, 1), strict=True
+        ):
+            if not move:
+                continue
+            change, start = (1, move - 1) if move > 0 else (-1, -move - 1)
+            _row(counts, (year, bucket, programme, path), 2)[column] += change
+            if start:
+                above = path_above(path, start)
+                _row(counts, (year, bucket, programme, above), 2)[column] -= change
 
     def changes(self) -> LedgerChanges:
         """The batch's changes (call once, after the last add)."""
         paths, months = self._paths, self.out.months
         by_month: dict[tuple[str, int, str, int], list[int]] = {}
-        for (code, year, path, month), values in self._leaves.items():
+        leaves: dict[tuple[str, int, str, int], list[int]] = {}
+        for (code, year, path, month, bucket), values in self._leaves.items():
+            self.out.bucket_leaves[(year, bucket, code, path, month)] = values
+            leaf = leaves.get((code, year, path, month))
+            if leaf is None:
+                leaves[(code, year, path, month)] = list(values)
+            else:
+                add_into(leaf, values)
+        for (code, year, path, month), values in leaves.items():
             paid, payouts, gross, reversals, reversed_fen = values
             for programme in (code, ALL_PROGRAMMES):
                 row = _row(paths, (programme, year, path), NODE_WIDTH)
@@ -387,10 +542,19 @@ class LedgerPlanner:
                 row[3] += reversed_fen
         for (code, year, path, month), values in by_month.items():
             for node in nodes_of(path):
-                add_into(_row(months, (code, year, node, month), MONTH_WIDTH), values)
+                found = months.get((code, year, node, month))
+                if found is None:
+                    months[(code, year, node, month)] = list(values)
+                else:
+                    add_into(found, values)
+        nodes = self.out.nodes
         for (code, year, path), values in paths.items():
             for node in nodes_of(path):
-                add_into(_row(self.out.nodes, (code, year, node), NODE_WIDTH), values)
+                found = nodes.get((code, year, node))
+                if found is None:
+                    nodes[(code, year, node)] = list(values)
+                else:
+                    add_into(found, values)
         self._leaves.clear()
         paths.clear()
         self.out.member_units = self._members.changes()

@@ -5,22 +5,23 @@ net of reversals, person-times (人次: payouts net of reversals), distinct memb
 (人) and households (户) with a payout not reversed, gross payouts and
 reversals; by month of the effective date; by unit down to a chosen depth.
 
-Two sources give the same figures: the projection's running totals (the current
-report, a few indexed reads) and a recount from the entries recorded up to a
-time (the "as recorded up to T" report). :func:`rollup` and
-:class:`DistinctCounter` are that recount; :func:`assemble` builds the report
-from either.
+Three sources give the same figures: the projection's running totals (the
+current report, a few indexed reads); for the "as recorded up to T" report, the
+projection's as-of buckets and a recount of what they leave open
+(:class:`AsOfCount`); and, as the reference, a recount of every entry recorded
+up to T (:func:`rollup` and :class:`DistinctCounter`). :func:`assemble` builds
+the report from any of them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from benefits_platform.domain_errors import InvalidArgument
 
-from .facts import ALL_PROGRAMMES, ROOT, UNASSIGNED, nodes_of
+from .facts import ALL_PROGRAMMES, PAYOUT, REVERSAL, ROOT, UNASSIGNED, nodes_of
 from .projection import positive_nodes
 
 if TYPE_CHECKING:
@@ -201,17 +202,25 @@ def rollup(
 ) -> tuple[dict[tuple[str, str], Figures], dict[tuple[str, int], MonthFigures]]:
     """Additive figures per (programme, node) for every node the leaves reach,
     and per (programme, month) for ``root``; each also under ALL_PROGRAMMES."""
-    node_figures: dict[tuple[str, str], Figures] = {}
+    # Summed per (code, path) first (over months), then rolled up the nodes.
+    paths: dict[tuple[str, str], list[int]] = {}
     months: dict[tuple[str, int], MonthFigures] = {}
+    under_root: dict[str, bool] = {}
     for code, path, month, paid, payouts, gross, reversals, reversed_fen in leaves:
-        nodes = nodes_of(path)
-        for programme in (code, ALL_PROGRAMMES):
-            for node in nodes:
-                figures = node_figures.get((programme, node))
-                if figures is None:
-                    figures = node_figures[(programme, node)] = Figures()
-                figures.add(paid, payouts, gross, reversals, reversed_fen)
-            if root.code in nodes:
+        found = paths.get((code, path))
+        if found is None:
+            paths[(code, path)] = [paid, payouts, gross, reversals, reversed_fen]
+        else:
+            found[0] += paid
+            found[1] += payouts
+            found[2] += gross
+            found[3] += reversals
+            found[4] += reversed_fen
+        below = under_root.get(path)
+        if below is None:
+            below = under_root[path] = root.code in nodes_of(path)
+        if below:
+            for programme in (code, ALL_PROGRAMMES):
                 m = months.get((programme, month))
                 if m is None:
                     m = months[(programme, month)] = MonthFigures(month)
@@ -219,6 +228,15 @@ def rollup(
                 m.payout_count += payouts
                 m.reversal_count += reversals
                 m.reversal_fen += reversed_fen
+    node_figures: dict[tuple[str, str], Figures] = {}
+    for (code, path), values in paths.items():
+        nodes = nodes_of(path)
+        for programme in (code, ALL_PROGRAMMES):
+            for node in nodes:
+                figures = node_figures.get((programme, node))
+                if figures is None:
+                    figures = node_figures[(programme, node)] = Figures()
+                figures.add(*values)
     return node_figures, months
 
 
@@ -256,3 +274,240 @@ class DistinctCounter:
                 figures.members = count
             else:
                 figures.households = count
+
+
+# -- as recorded up to a time, from the as-of buckets -----------------------------------
+
+
+class AsOfEntry(NamedTuple):
+    """An entry as the as-of count reads it back (columns of the entries table)."""
+
+    position: int
+    recorded_us: int
+    kind: str
+    member_id: str
+    household_id: str
+    program_code: str
+    unit_path: str
+    month: int
+    amount_fen: int
+    member_move: int
+    member_all_move: int
+    household_move: int
+    household_all_move: int
+
+
+class HolderEntry(NamedTuple):
+    """One entry of a member or household whose distinct counts are recounted."""
+
+    position: int
+    recorded_us: int
+    kind: str
+    program_code: str
+    unit_path: str
+
+
+def leaf_values(kind: str, amount: int) -> tuple[int, int, int, int, int]:
+    """(paid, payouts, gross, reversals, reversed fen) of one entry."""
+    if kind == PAYOUT:
+        return amount, 1, amount, 0, 0
+    if kind == REVERSAL:
+        return amount, 0, 0, 1, -amount
+    return amount, 0, 0, 0, 0  # a recovery: paid net of it, nothing else moves
+
+
+def _net(kind: str) -> int:
+    return 1 if kind == PAYOUT else -1 if kind == REVERSAL else 0
+
+
+def holder_nodes(entries: Iterable[HolderEntry]) -> set[tuple[str, str]]:
+    """(programme, node) where a holder with these entries counts once: nodes
+    of its unit paths with a positive net count, per programme and for
+    ALL_PROGRAMMES (as DistinctCounter counts it)."""
+    nets: dict[tuple[str, str], int] = {}
+    for e in entries:
+        nets[(e.program_code, e.unit_path)] = nets.get((e.program_code, e.unit_path), 0) + _net(
+            e.kind
+        )
+    paths: dict[str, set[str]] = {}
+    for (code, path), net in nets.items():
+        if net > 0:
+            paths.setdefault(code, set()).add(path)
+            paths.setdefault(ALL_PROGRAMMES, set()).add(path)
+    return {(code, node) for code, found in paths.items() for node in positive_nodes(found)}
+
+
+NO_LIMIT = 2**62  # a position past every other
+
+
+@dataclass(frozen=True)
+class AsOfPlan:
+    """What an as-of count reads (see AsOfCount): the sums of the buckets
+    below ``settled_below``; the entries of the position ranges ``reads``
+    (start, end), of the bucket where T falls and of every later one with an
+    entry recorded by T; ``limit``, the first position of a bucket after that
+    one that is not read (NO_LIMIT: none)."""
+
+    settled_below: int
+    reads: list[tuple[int, int]]
+    limit: int
+
+
+def as_of_plan(spans: Iterable[tuple[int, int, int]], as_of_us: int, bucket_size: int) -> AsOfPlan:
+    """The plan for ``spans``: (bucket, first, last recorded time of its
+    entries) of every bucket with entries, in bucket order."""
+    settled_below, limit = NO_LIMIT, NO_LIMIT
+    reads: list[tuple[int, int]] = []
+    for bucket, first, last in spans:
+        if settled_below == NO_LIMIT:
+            if last <= as_of_us:
+                continue
+            settled_below = bucket
+        elif first > as_of_us:
+            limit = min(limit, bucket * bucket_size)
+            continue
+        start, end = bucket * bucket_size, (bucket + 1) * bucket_size
+        if reads and reads[-1][1] == start:
+            reads[-1] = (reads[-1][0], end)
+        else:
+            reads.append((start, end))
+    return AsOfPlan(settled_below, reads, limit)
+
+
+class AsOfCount:
+    """One fiscal year's figures as recorded up to ``as_of_us``, exactly as the
+    recount from every entry gives them, from the projection's as-of buckets
+    (see reporting.domain.projection):
+
+    1. :meth:`add_leaf` and :meth:`add_moves`: the sums of the buckets whose
+       entries were all recorded by T (the buckets before the first one with a
+       later entry), i.e. the figures and distinct counts of every entry of the
+       year before that bucket's first position;
+    2. :meth:`add_tail`: the year's entries of that bucket and of every later
+       bucket with an entry recorded by T, in position order. Each entry
+       recorded by T adds its figures. While the entries are recorded by T and
+       follow each other (up to ``limit``, the first position of a bucket not
+       read), their recorded distinct-count moves are replayed: the counts stay
+       those of every entry of the year before a position. The entries after
+       that point recorded by T (late: recorded times are not in position
+       order across ledger writers) are set aside. (Or the same from sums:
+       :meth:`add_leaf`, :meth:`replay` and :meth:`add_late`.)
+    3. :meth:`recount_holders`: for each member and household of a late entry,
+       its count as of that point is taken back and its count from its entries
+       recorded by T put in (:meth:`late_holders` says whose entries to read).
+    """
+
+    def __init__(self, as_of_us: int) -> None:
+        self.as_of_us = as_of_us
+        self.leaves: dict[tuple[str, str, int], list[int]] = {}
+        # (programme, path) -> [members, households] moved at every node of the path
+        self.moves: dict[tuple[str, str], list[int]] = {}
+        # (programme, node) -> [members, households]
+        self.recounted: dict[tuple[str, str], list[int]] = {}
+        self.replayed_to = 0  # the year's entries before this position all count
+        self.late: list[AsOfEntry] = []
+
+    def add_leaf(self, code: str, path: str, month: int, values: Sequence[int]) -> None:
+        """Add (paid, payouts, gross, reversals, reversed fen) at a leaf."""
+        leaf = self.leaves.get((code, path, month))
+        if leaf is None:
+            self.leaves[(code, path, month)] = list(values)
+        else:
+            for i, value in enumerate(values):
+                leaf[i] += value
+
+    def add_moves(self, programme: str, path: str, members: int, households: int) -> None:
+        row = self.moves.get((programme, path))
+        if row is None:
+            self.moves[(programme, path)] = [members, households]
+        else:
+            row[0] += members
+            row[1] += households
+
+    def add_tail(self, entries: Iterable[AsOfEntry], limit: int) -> None:
+        """Step 2 from the entries themselves (see the class docstring; the
+        adapter does the same with sums in SQL: :meth:`replay`, :meth:`add_late`)."""
+        as_of, replaying, replayed_to = self.as_of_us, True, limit
+        for e in entries:
+            if replaying and (e.position >= limit or e.recorded_us > as_of):
+                replaying, replayed_to = False, min(e.position, limit)
+            if e.recorded_us > as_of:
+                continue
+            self.add_leaf(e.program_code, e.unit_path, e.month, leaf_values(e.kind, e.amount_fen))
+            if replaying:
+                moves = (e.member_move, e.member_all_move, e.household_move, e.household_all_move)
+                self.replay(e.program_code, e.unit_path, moves)
+            else:
+                self.late.append(e)
+        self.replayed_to = replayed_to
+
+    def replay(self, code: str, path: str, moves: Sequence[int], times: int = 1) -> None:
+        """Replay the distinct-count moves (see EntryRow) of ``times`` entries."""
+        for move, programme, column in zip(
+            moves, (code, ALL_PROGRAMMES, code, ALL_PROGRAMMES), (0, 0, 1, 1), strict=True
+        ):
+            if not move:
+                continue
+            change, start = (times, move - 1) if move > 0 else (-times, -move - 1)
+            for node in nodes_of(path)[start:]:
+                row = self.recounted.get((programme, node))
+                if row is None:
+                    row = self.recounted[(programme, node)] = [0, 0]
+                row[column] += change
+
+    def add_late(self, entries: Iterable[AsOfEntry], replayed_to: int) -> None:
+        """The entries recorded by T after the replayed ones (their figures are
+        added as leaves apart), and where the replay ended."""
+        self.late.extend(entries)
+        self.replayed_to = replayed_to
+
+    def late_holders(self) -> tuple[set[str], set[str]]:
+        """(members, households) of the late entries."""
+        members = {e.member_id for e in self.late if e.member_id}
+        households = {e.household_id for e in self.late if e.household_id}
+        return members, households
+
+    def recount_holders(
+        self,
+        members: Mapping[str, Sequence[HolderEntry]],
+        households: Mapping[str, Sequence[HolderEntry]],
+    ) -> None:
+        """Every entry of the year of each member and household of :meth:`late_holders`."""
+        for column, found in ((0, members), (1, households)):
+            for entries in found.values():
+                before = holder_nodes(e for e in entries if e.position < self.replayed_to)
+                after = holder_nodes(e for e in entries if e.recorded_us <= self.as_of_us)
+                for key, change in (*((k, -1) for k in before), *((k, 1) for k in after)):
+                    row = self.recounted.get(key)
+                    if row is None:
+                        row = self.recounted[key] = [0, 0]
+                    row[column] += change
+
+    def committed(self) -> dict[str, int]:
+        """Programme code -> its entries' amounts summed (budget committed)."""
+        found: dict[str, int] = {}
+        for (code, _path, _month), values in self.leaves.items():
+            found[code] = found.get(code, 0) + values[0]
+        return found
+
+    def figures(
+        self, root: UnitNode
+    ) -> tuple[dict[tuple[str, str], Figures], dict[tuple[str, int], MonthFigures]]:
+        node_figures, months = rollup(
+            ((c, p, m, *v) for (c, p, m), v in self.leaves.items()),  # type: ignore[misc]
+            root,
+        )
+        counts = {key: list(row) for key, row in self.recounted.items()}
+        for (programme, path), (members, households) in self.moves.items():
+            if members or households:
+                for node in nodes_of(path):
+                    row = counts.get((programme, node))
+                    if row is None:
+                        row = counts[(programme, node)] = [0, 0]
+                    row[0] += members
+                    row[1] += households
+        for key, figures in node_figures.items():
+            found = counts.get(key)
+            if found is not None:
+                figures.members, figures.households = found
+        return node_figures, months

@@ -11,7 +11,8 @@ Projections live in ``<data dir>/reporting/projections.sqlite`` (SQLite), or in
 the service's PostgreSQL database with BENEFITS_STORE=postgres.
 BENEFITS_LEDGER_STORE says where VerifyLedger finds the ledger's own store
 (see reporting.adapters.ledger_store); BENEFITS_REPORTING_BATCH how many
-messages a consumer fetches and applies per transaction (default 2000).
+messages a consumer fetches at a time (default 2000; with a backlog, several
+fetches are applied in one transaction: see ConsumerSettings).
 """
 
 from __future__ import annotations
