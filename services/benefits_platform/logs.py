@@ -21,6 +21,7 @@ REDACTED_KEYS = frozenset(
 )
 
 _configured = False
+_level = logging.INFO
 
 
 def _redact(_logger: Any, _method: str, event_dict: MutableMapping[str, Any]) -> Any:
@@ -31,10 +32,11 @@ def _redact(_logger: Any, _method: str, event_dict: MutableMapping[str, Any]) ->
 
 def configure(level: str | None = None) -> None:
     """Configure structlog once; later calls are no-ops."""
-    global _configured
+    global _configured, _level
     if _configured:
         return
     level_name = (level or os.environ.get("BENEFITS_LOG_LEVEL", "INFO")).upper()
+    _level = logging.getLevelNamesMapping().get(level_name, logging.INFO)
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
@@ -44,13 +46,16 @@ def configure(level: str | None = None) -> None:
             structlog.processors.format_exc_info,
             structlog.processors.JSONRenderer(ensure_ascii=False),
         ],
-        wrapper_class=structlog.make_filtering_bound_logger(
-            logging.getLevelNamesMapping().get(level_name, logging.INFO)
-        ),
+        wrapper_class=structlog.make_filtering_bound_logger(_level),
         logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
         cache_logger_on_first_use=True,
     )
     _configured = True
+
+
+def debug_enabled() -> bool:
+    """Whether DEBUG lines are written (to skip building them when not)."""
+    return _level <= logging.DEBUG
 
 
 def get(name: str) -> Any:

@@ -211,9 +211,19 @@ class CallLimits:
             unary_seconds = self.unary_seconds
 
             async def unary_unary(request: Any, context: grpc.aio.ServicerContext) -> Any:
-                await refuse_malformed(request, context)
-                async with _ceiling(context, unary_seconds):
+                # _ceiling() spelt out: this runs on every unary call.
+                if isinstance(request, Malformed):
+                    await refuse_malformed(request, context)
+                if context.time_remaining() is not None:  # gRPC enforces the client's
                     return await inner(request, context)
+                timer = asyncio.timeout(unary_seconds)
+                try:
+                    async with timer:
+                        return await inner(request, context)
+                except TimeoutError:
+                    if not timer.expired():
+                        raise
+                    await _deadline_exceeded(context, unary_seconds)
 
             return grpc.unary_unary_rpc_method_handler(unary_unary, **options)
         inner_stream = handler.unary_stream

@@ -281,15 +281,16 @@ class LedgerApplication(ClaimsService, Application[UUID]):
 
     @staticmethod
     def _log_recorded(events: list[Any]) -> None:
-        """One line per recorded event (ids, codes and amounts only: never
-        personal data), or a count for a large group."""
-        if len(events) > 20:
-            log.info("entries.recorded", count=len(events))
+        """One INFO line per group (how many events); at DEBUG also one line per
+        recorded event (ids, codes and amounts only: never personal data).
+        A line per payout at INFO cost ~13% of a unary payout's CPU."""
+        log.info("entries.recorded", count=len(events))
+        if not logs.debug_enabled():
             return
         for event in events:
             entry_id = str(event.originator_id)
             if isinstance(event, E.Payout.PayoutPosted):
-                log.info(
+                log.debug(
                     "payout.posted",
                     entry_id=entry_id,
                     request_id=event.request_id,
@@ -297,7 +298,7 @@ class LedgerApplication(ClaimsService, Application[UUID]):
                     amount_fen=event.amount_fen,
                 )
             elif isinstance(event, E.Reversal.PayoutReversed):
-                log.info(
+                log.debug(
                     "payout.reversed",
                     entry_id=entry_id,
                     request_id=event.request_id,
@@ -305,14 +306,14 @@ class LedgerApplication(ClaimsService, Application[UUID]):
                     reason=event.reason,
                 )
             elif isinstance(event, Programme.ProgramOpened | Programme.ProgramClosed):
-                log.info(
+                log.debug(
                     "programme.changed",
                     program=event.code,
                     fiscal_year=event.fiscal_year,
                     closed=isinstance(event, Programme.ProgramClosed),
                 )
             elif isinstance(event, E.Contribution.ContributionRecorded):
-                log.info(
+                log.debug(
                     "contribution.recorded",
                     entry_id=entry_id,
                     request_id=event.request_id,
@@ -321,7 +322,7 @@ class LedgerApplication(ClaimsService, Application[UUID]):
                     amount_fen=event.amount_fen,
                 )
             elif isinstance(event, E.Recovery.PaymentRecovered):
-                log.info(
+                log.debug(
                     "payment.recovered",
                     entry_id=entry_id,
                     request_id=event.request_id,
@@ -330,16 +331,16 @@ class LedgerApplication(ClaimsService, Application[UUID]):
                     instalment=event.instalment,
                 )
             elif isinstance(event, C.CLAIM_EVENTS):
-                log.info(
+                log.debug(
                     CLAIM_LOG_NAMES[type(event).__name__],
                     claim_id=entry_id,
                     request_id=event.request_id,
                     program=event.program_code,
                 )
             elif isinstance(event, EmergencyObligation.EmergencyAidObligationCreated):
-                log.info("emergency_aid.owed", payout=event.payout_entry_id, due=event.due_date)
+                log.debug("emergency_aid.owed", payout=event.payout_entry_id, due=event.due_date)
             elif isinstance(event, EmergencyObligation.EmergencyAidVerified):
-                log.info("emergency_aid.verified", payout=event.payout_entry_id)
+                log.debug("emergency_aid.verified", payout=event.payout_entry_id)
 
     def _handle(
         self, command: Command, draft: Draft, known: set[UUID] | None, to_save: list[Any]

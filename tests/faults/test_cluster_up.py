@@ -176,7 +176,7 @@ def test_the_cluster_serves_from_both_ledgers_and_stops_cleanly(cluster: Running
     # Both instances recorded some of the payouts.
     for name in ("ledger-1", "ledger-2"):
         log = (cluster.root / "logs" / f"{name}.log").read_text(errors="replace")
-        assert '"payout.posted"' in log, name
+        assert '"entries.recorded"' in log, name
     asyncio.run(audit(cluster, entries))
     # The CLI spreads its calls the same way when given both addresses.
     ledger_target = ",".join(f"127.0.0.1:{p}" for p in cluster.ports.ledger)
