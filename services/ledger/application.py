@@ -19,6 +19,7 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, PersistenceError
+from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 from benefits_platform import logs
 from benefits_platform.aio import in_thread
@@ -459,9 +460,19 @@ class CommandWriter:
 
     refresh_seconds = 0.1
 
+    # A group of at most this many rows on a store of the ledger's own (SQLite,
+    # a local file) runs on the event loop itself: handing a small group to a
+    # worker thread and back (and the two threads taking turns at the GIL while
+    # it runs) took longer than the group's own work, and every command waiting
+    # for the writer waited for that too. Larger groups, and every group on
+    # PostgreSQL (network round trips, a shared store's write lock), run in a
+    # worker thread so that the loop keeps serving meanwhile.
+    inline_rows = 64
+
     def __init__(self, app: LedgerApplication, max_group_rows: int = 2000) -> None:
         self.app = app
         self.max_group_rows = max_group_rows
+        self.local_store = isinstance(app.recorder, SQLiteApplicationRecorder)
         self.queue: asyncio.Queue[tuple[Command, asyncio.Future[Result]]] = asyncio.Queue()
         self.committed = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -529,8 +540,12 @@ class CommandWriter:
             live = [(c, f) for c, f in group if not f.cancelled()]
             if not live:
                 continue
+            commands = [c for c, _ in live]
             try:
-                results = await in_thread(self.app.execute, [c for c, _ in live])
+                if self.local_store and sum(map(rows_of, commands)) <= self.inline_rows:
+                    results = self.app.execute(commands)
+                else:
+                    results = await in_thread(self.app.execute, commands)
             except DomainError as error:
                 results = [error] * len(live)
             except Exception as error:  # a server fault: fail the group, keep serving

@@ -23,6 +23,7 @@ which knows its units; the interceptor only checks roles.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
@@ -165,6 +166,7 @@ def _guarded(handler: grpc.RpcMethodHandler, admit: Admit) -> grpc.RpcMethodHand
         inner_su = handler.stream_unary
 
         async def stream_unary(requests: Any, context: grpc.aio.ServicerContext) -> Any:
+            requests = await _peeked(requests)
             token = identity.bind(await admit(context))
             try:
                 return await inner_su(requests, context)
@@ -187,6 +189,7 @@ def _guarded(handler: grpc.RpcMethodHandler, admit: Admit) -> grpc.RpcMethodHand
     inner_ss = handler.stream_stream
 
     async def stream_stream(requests: Any, context: grpc.aio.ServicerContext) -> Any:
+        requests = await _peeked(requests)
         token = identity.bind(await admit(context))
         try:
             async for item in _items(inner_ss(requests, context)):
@@ -195,6 +198,37 @@ def _guarded(handler: grpc.RpcMethodHandler, admit: Admit) -> grpc.RpcMethodHand
             _reset(token)
 
     return grpc.stream_stream_rpc_method_handler(stream_stream, **options)
+
+
+# How long a streaming request's first message is waited for before the call is
+# admitted or refused anyway.
+FIRST_REQUEST_SECONDS = 5.0
+
+
+async def _peeked(requests: Any) -> AsyncIterator[Any]:
+    """``requests`` with its first message already read: the same messages.
+
+    A refusal that ends a call while its client is still sending its first
+    message makes that send fail on the client, which then reports INTERNAL
+    ("Failed execute_batch") instead of the refusal. Reading the first message
+    (waiting at most FIRST_REQUEST_SECONDS) before admitting the caller gives
+    the client the refusal's own status."""
+    iterator = requests.__aiter__()
+    try:
+        first = await asyncio.wait_for(iterator.__anext__(), FIRST_REQUEST_SECONDS)
+    except (StopAsyncIteration, TimeoutError):
+        first = _NOTHING
+
+    async def again() -> AsyncIterator[Any]:
+        if first is not _NOTHING:
+            yield first
+        async for item in iterator:
+            yield item
+
+    return again()
+
+
+_NOTHING = object()
 
 
 def _reset(token: Any) -> None:
