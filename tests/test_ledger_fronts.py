@@ -219,3 +219,27 @@ def test_fronts_need_a_fixed_port(tmp_path: Path) -> None:
 
     with pytest.raises(ValueError, match="fixed port"):
         create_server(ServiceConfig(service="ledger", port=0, data_dir=tmp_path, fronts=2))
+
+
+async def test_a_front_cuts_a_call_without_a_deadline_at_the_ceiling(
+    ledger_config: ServiceConfig,
+) -> None:
+    from dataclasses import replace
+
+    from tests.conftest import start_ledger, stop_ledger
+
+    running = await start_ledger(replace(ledger_config, call_deadline_seconds=1.0))
+    try:
+        await enroll(running, ["M1"])
+        await running.stub.OpenProgram(open_request())
+        position = running.server.app.book.position  # type: ignore[union-attr]
+        # The core waits (up to 5 s) for a members position it has not seen;
+        # the front gives up first, at its 1 s ceiling.
+        with pytest.raises(grpc.aio.AioRpcError) as cut:
+            await running.stub.PostPayout(payout("slow", members_position=10**9))
+        assert cut.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+        assert "server's limit of 1 s" in cut.value.details()
+        await asyncio.sleep(5.5)  # the core's own wait ends: it refuses, writes nothing
+        assert running.server.app.book.position == position  # type: ignore[union-attr]
+    finally:
+        await stop_ledger(running)

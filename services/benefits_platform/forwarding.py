@@ -55,8 +55,14 @@ from google.protobuf.message import Message
 from benefits_platform import identity, logs
 from benefits_platform.auth.policy import Policy
 from benefits_platform.config import ServiceConfig
-from benefits_platform.rpc import REQUEST_ID_HEADER, details, refuse_malformed, tolerant
-from benefits_platform.server import GrpcHost, run_until_signalled
+from benefits_platform.rpc import (
+    REQUEST_ID_HEADER,
+    deadline_exceeded,
+    details,
+    refuse_malformed,
+    tolerant,
+)
+from benefits_platform.server import GrpcHost, GuardedServer, run_until_signalled
 
 log = logs.get("benefits.forwarding")
 
@@ -480,12 +486,17 @@ class CoreLink:
 
 
 def forwarding_handler(
-    link: CoreLink, method: str
+    link: CoreLink, service: str, method: str, guard: GuardedServer
 ) -> Callable[[bytes, grpc.aio.ServicerContext], Awaitable[bytes]]:
-    """A front's handler for one method: forward the request bytes, return the
-    core's response bytes or end the call with the core's status."""
+    """A front's handler for one method: admit the caller (the method's access
+    rule), forward the request bytes, return the core's response bytes or end
+    the call with the core's status. Like every handler on a GrpcHost, a call
+    whose client set no deadline is cut at the configured ceiling."""
+    auth = guard.auth
+    ceiling = guard.limits.unary_seconds
 
     async def forward(request: bytes, context: grpc.aio.ServicerContext) -> bytes:
+        caller = await auth.admit(service, method, context)
         request_id = ""
         for item in context.invocation_metadata() or ():
             if item.key == REQUEST_ID_HEADER:
@@ -493,7 +504,20 @@ def forwarding_handler(
                 request_id = value.decode() if isinstance(value, bytes) else str(value)
                 break
         try:
-            code, message, body = await link.call(method, identity.current(), request_id, request)
+            if context.time_remaining() is not None:  # gRPC enforces the client's
+                code, message, body = await link.call(method, caller, request_id, request)
+            else:
+                timer = asyncio.timeout(ceiling)
+                try:
+                    async with timer:
+                        code, message, body = await link.call(
+                            method, caller, request_id, request
+                        )
+                except TimeoutError:
+                    if not timer.expired():
+                        raise
+                    await deadline_exceeded(context, ceiling)
+                    raise
         except CoreUnavailable:
             await context.abort(grpc.StatusCode.UNAVAILABLE, UNAVAILABLE_MESSAGE)
             raise  # abort raises; this line is for type checkers
@@ -529,14 +553,15 @@ class FrontServer:
         self.config = config
         self.host = GrpcHost(config, [service.full_name], [policy], reuse_port=True)
         self.link = CoreLink(core, frame_limit(config), on_status=self.host.set_serving)
+        guard = self.host.server
         handlers = {
             method.name: grpc.unary_unary_rpc_method_handler(
-                forwarding_handler(self.link, method.name)
+                forwarding_handler(self.link, service.full_name, method.name, guard)
             )
             for method in service.methods
         }
-        self.host.server.add_generic_rpc_handlers(
-            (grpc.method_handlers_generic_handler(service.full_name, handlers),)
+        guard.add_self_guarding_handlers(
+            grpc.method_handlers_generic_handler(service.full_name, handlers)
         )
 
     async def start(self) -> None:

@@ -159,7 +159,7 @@ async def refuse_malformed(request: Any, context: grpc.aio.ServicerContext) -> N
         )
 
 
-async def _deadline_exceeded(context: grpc.aio.ServicerContext, seconds: float) -> None:
+async def deadline_exceeded(context: grpc.aio.ServicerContext, seconds: float) -> None:
     log.warning("rpc.deadline_exceeded", seconds=seconds)
     await context.abort(
         grpc.StatusCode.DEADLINE_EXCEEDED,
@@ -180,7 +180,7 @@ async def _ceiling(context: grpc.aio.ServicerContext, seconds: float) -> AsyncIt
     except TimeoutError:
         if limit is None or not timer.expired():
             raise
-        await _deadline_exceeded(context, limit)
+        await deadline_exceeded(context, limit)
 
 
 class CallLimits:
@@ -223,7 +223,7 @@ class CallLimits:
                 except TimeoutError:
                     if not timer.expired():
                         raise
-                    await _deadline_exceeded(context, unary_seconds)
+                    await deadline_exceeded(context, unary_seconds)
 
             return grpc.unary_unary_rpc_method_handler(unary_unary, **options)
         inner_stream = handler.unary_stream

@@ -126,9 +126,9 @@ class Authenticator:
         service, _, method = full_name.lstrip("/").rpartition("/")
         if service in OPEN_SERVICES:
             return handler
-        return _guarded(handler, lambda context: self._admit(service, method, context))
+        return _guarded(handler, lambda context: self.admit(service, method, context))
 
-    async def _admit(
+    async def admit(
         self, service: str, method: str, context: grpc.aio.ServicerContext
     ) -> identity.Caller:
         """The caller, or the call aborted with the refusal's status."""
