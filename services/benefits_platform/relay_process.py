@@ -48,6 +48,8 @@ T = TypeVar("T")
 IDLE_POLL_SECONDS = 0.01
 RETRY_SECONDS = 1.0
 PROGRESS_SECONDS = 10.0
+# After a small batch, how long the relay lets more commits gather (OutboxRelay).
+GATHER_SECONDS = 0.005
 CHECKPOINT_SECONDS = 1.0  # when idle too: it polls every idle_poll
 
 
@@ -152,6 +154,7 @@ async def run_relay(
             poll_interval=idle_poll,
             idle_checkpoint_seconds=CHECKPOINT_SECONDS,
             offload=False,  # nothing else runs on this event loop
+            gather_seconds=GATHER_SECONDS,
         )
         relay.start()
         progress = asyncio.create_task(_log_progress(relay), name=f"{source}-relay-progress")
