@@ -243,3 +243,25 @@ async def test_a_front_cuts_a_call_without_a_deadline_at_the_ceiling(
         assert running.server.app.book.position == position  # type: ignore[union-attr]
     finally:
         await stop_ledger(running)
+
+
+async def test_a_core_never_takes_over_another_running_cores_socket(tmp_path: Path) -> None:
+    from benefits_platform.forwarding import CoreEndpoint, socket_path
+
+    # Instances sharing a data directory serve different ports: different sockets.
+    assert socket_path(tmp_path, "ledger", 50051) != socket_path(tmp_path, "ledger", 50061)
+    path = socket_path(tmp_path, "ledger", 50051)
+    dispatch = None  # never called: no front connects
+    first = CoreEndpoint(path, dispatch, 1024)  # type: ignore[arg-type]
+    await first.start()
+    try:
+        second = CoreEndpoint(path, dispatch, 1024)  # type: ignore[arg-type]
+        with pytest.raises(OSError, match="another core is listening"):
+            await second.start()
+        assert path.exists()  # still the first core's
+    finally:
+        await first.stop()
+    path.touch()  # a stale file left by a killed core is replaced
+    again = CoreEndpoint(path, dispatch, 1024)  # type: ignore[arg-type]
+    await again.start()
+    await again.stop()

@@ -41,6 +41,7 @@ import asyncio
 import contextlib
 import os
 import signal
+import socket
 import struct
 import sys
 import tempfile
@@ -82,16 +83,31 @@ UNAVAILABLE_MESSAGE = (
 )
 
 
-def socket_path(data_dir: Path, service: str) -> Path:
-    """Where a service's core listens for its fronts: ``<data dir>/run/<service>.sock``,
-    or a private directory under the system's temporary directory when that path
-    is too long for a Unix socket. The directory exists, with mode 0700."""
-    path = (data_dir / "run" / f"{service}.sock").resolve()
+def socket_path(data_dir: Path, service: str, port: int) -> Path:
+    """Where the core serving ``port`` listens for its fronts:
+    ``<data dir>/run/<service>-<port>.sock`` (instances sharing a data directory
+    serve different ports), or a private directory under the system's temporary
+    directory when that path is too long for a Unix socket. The directory
+    exists, with mode 0700."""
+    path = (data_dir / "run" / f"{service}-{port}.sock").resolve()
     if len(str(path)) > MAX_SOCKET_PATH:
         return Path(tempfile.mkdtemp(prefix=f"benefits-{service}-")) / "core.sock"
     path.parent.mkdir(parents=True, exist_ok=True)
     os.chmod(path.parent, 0o700)
     return path
+
+
+def _live(path: Path) -> bool:
+    """Whether a process accepts connections on the Unix socket ``path``."""
+    probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        probe.settimeout(1.0)
+        probe.connect(str(path))
+        return True
+    except OSError:
+        return False
+    finally:
+        probe.close()
 
 
 def _pack_fields(*values: str) -> bytes:
@@ -286,8 +302,10 @@ class CoreEndpoint:
     async def start(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         os.chmod(self.path.parent, 0o700)
-        with contextlib.suppress(FileNotFoundError):
-            self.path.unlink()
+        if self.path.exists():
+            if _live(self.path):  # never take over another running core's fronts
+                raise OSError(f"another core is listening on {self.path}")
+            self.path.unlink()  # left behind by a core that was killed
         loop = asyncio.get_running_loop()
         self._server = await loop.create_unix_server(self._connection, str(self.path))
         os.chmod(self.path, 0o600)

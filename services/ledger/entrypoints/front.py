@@ -3,7 +3,7 @@ fronts and forwards each authenticated call to the ledger's core process
 (benefits_platform.forwarding). The core starts its fronts itself
 (``BENEFITS_LEDGER_FRONTS``); run by hand only to debug one:
 
-    BENEFITS_LEDGER_CORE_SOCKET=var/run/ledger.sock python -m ledger.entrypoints.front
+    BENEFITS_LEDGER_CORE_SOCKET=var/run/ledger-50051.sock python -m ledger.entrypoints.front
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ SERVICE = ledger_pb2.DESCRIPTOR.services_by_name["LedgerService"]
 
 def create_front() -> FrontServer:
     config = load_config("ledger")
-    core = config.core_socket or socket_path(config.data_dir, config.service)
+    core = config.core_socket or socket_path(config.data_dir, config.service, config.port)
     return FrontServer(config, SERVICE, access.POLICY, core)
 
 

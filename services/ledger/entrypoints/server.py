@@ -59,7 +59,7 @@ class LedgerServer(StoreAndBusServer[LedgerApplication]):
         if config.fronts:
             if not config.port:
                 raise ValueError("a ledger with fronts needs a fixed port (BENEFITS_LEDGER_PORT)")
-            core = config.core_socket or socket_path(config.data_dir, config.service)
+            core = config.core_socket or socket_path(config.data_dir, config.service, config.port)
         super().__init__(
             config,
             lambda: LedgerApplication(env),
