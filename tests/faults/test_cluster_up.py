@@ -21,6 +21,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import grpc
 import nats
 import pytest
 
@@ -177,7 +178,19 @@ def test_the_cluster_serves_from_both_ledgers_and_stops_cleanly(cluster: Running
     for name in ("ledger-1", "ledger-2"):
         log = (cluster.root / "logs" / f"{name}.log").read_text(errors="replace")
         assert '"entries.recorded"' in log, name
-    asyncio.run(audit(cluster, entries))
+    try:
+        asyncio.run(audit(cluster, entries))
+    except grpc.aio.AioRpcError as error:  # the services' errors, to see why
+        logs = cluster.root / "logs"
+        errors = [
+            line
+            for name in ("reporting.log", "ledger-1.log", "ledger-2.log", "ledger-relay.log")
+            for line in (logs / name).read_text(errors="replace").splitlines()
+            if '"level": "error"' in line
+        ]
+        raise AssertionError(
+            f"{error.code()}: {error.details()}\n" + "\n".join(errors[-20:])
+        ) from error
     # The CLI spreads its calls the same way when given both addresses.
     ledger_target = ",".join(f"127.0.0.1:{p}" for p in cluster.ports.ledger)
     assert main(["--ledger", ledger_target, "--api-key", cluster.key, "program", "list"]) == 0
