@@ -21,3 +21,13 @@ async def in_thread(fn: Callable[..., T], *args: Any) -> T:
         with contextlib.suppress(Exception):
             await future
         raise
+
+
+async def cancel_and_wait(task: asyncio.Task[Any] | None) -> None:
+    """Cancel ``task`` (if any) and wait until it has ended; its cancellation
+    is not an error, anything else it raises is."""
+    if task is None:
+        return
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task

@@ -54,6 +54,7 @@ from google.protobuf.descriptor import ServiceDescriptor
 from google.protobuf.message import Message
 
 from benefits_platform import identity, logs
+from benefits_platform.aio import cancel_and_wait
 from benefits_platform.auth.policy import Policy
 from benefits_platform.config import ServiceConfig
 from benefits_platform.rpc import (
@@ -409,11 +410,8 @@ class CoreLink:
         self._task = asyncio.create_task(self._run(), name="core-link")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
         if self._link is not None:
             self._link.close()
 
@@ -698,7 +696,5 @@ class FrontProcesses:
                     process.kill()
                 await process.wait()
         for task in self._tasks:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await cancel_and_wait(task)
         self._tasks.clear()

@@ -36,7 +36,7 @@ from eventsourcing.application import Application
 from nats.aio.client import Client
 
 from benefits_platform import bus, logs
-from benefits_platform.aio import in_thread
+from benefits_platform.aio import cancel_and_wait, in_thread
 from benefits_platform.config import ServiceConfig
 from benefits_platform.relay import Codec, OutboxRelay, relay_database
 from benefits_platform.sqlstore import Database, RelayCheckpoints
@@ -165,10 +165,7 @@ async def run_relay(
             last = await in_thread(app.recorder.max_notification_id)
             await relay.wait_caught_up(last or 0, config.shutdown_grace_seconds)
     finally:
-        if progress is not None:
-            progress.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await progress
+        await cancel_and_wait(progress)
         if relay is not None:
             await relay.stop()
             log.info(

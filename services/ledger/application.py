@@ -22,7 +22,7 @@ from eventsourcing.persistence import IntegrityError, PersistenceError
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 from benefits_platform import logs
-from benefits_platform.aio import in_thread
+from benefits_platform.aio import cancel_and_wait, in_thread
 from benefits_platform.domain_errors import (
     BatchRowError,
     DomainError,
@@ -482,11 +482,8 @@ class CommandWriter:
         self._task = asyncio.create_task(self._run(), name="ledger-writer")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
 
     async def submit(self, command: Command) -> Any:
         future: asyncio.Future[Result] = asyncio.get_running_loop().create_future()

@@ -15,12 +15,11 @@ operators) listens on a Unix socket beside it.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from benefits_platform import logs
-from benefits_platform.aio import in_thread
+from benefits_platform.aio import cancel_and_wait, in_thread
 from benefits_platform.config import ServiceConfig
 from benefits_platform.config import load as load_config
 from benefits_platform.domain_errors import Unavailable
@@ -145,10 +144,7 @@ class LedgerServer(StoreAndBusServer[LedgerApplication]):
         return await in_thread(fn, *args)
 
     async def on_stopping(self) -> None:
-        if self._wake_task is not None:
-            self._wake_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._wake_task
+        await cancel_and_wait(self._wake_task)
         if self.writer is not None:
             await self.writer.stop()
         if self.members_feed is not None:

@@ -34,7 +34,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 
 from benefits_platform import bus, logs
-from benefits_platform.aio import in_thread
+from benefits_platform.aio import cancel_and_wait, in_thread
 from reporting.adapters import streams
 from reporting.adapters.codec import MEMBERS, SOURCES
 from reporting.adapters.tables import Applied, ProjectionStore
@@ -214,11 +214,8 @@ class StreamConsumer:
         )
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
         if self._sub is not None:
             sub, self._sub = self._sub, None
             with contextlib.suppress(Exception):
