@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from benefits_platform.config import StoreConfig
 from benefits_platform.protos.benefits.v1 import (
@@ -163,3 +164,48 @@ def test_the_counts_are_the_same_whatever_the_batches(store: StoreConfig, tmp_pa
     member_units = {(r[0], r[2], r[3]): r[4:] for r in whole[MEMBER_UNITS.name]}
     assert member_units[("A", "AID", "GD/GD-SZ")] == (0, 0, 1, 1)
     assert member_units[("C", "AID", "GD/GD-SZ")] == (1, 100, 2, 1)
+
+
+def test_a_batch_is_applied_with_the_collector_paused(tmp_path: Path) -> None:
+    """No cyclic collection runs while a batch is applied (its objects live
+    until the commit: collections would free nothing), and collections resume
+    after it, also after a batch that failed."""
+    import gc
+
+    path = tmp_path / "projections.sqlite"
+    projections = ProjectionStore(Database(StoreConfig(kind="sqlite", sqlite_path=path), path))
+    members, ledger = members_log(), ledger_log()
+    inside: list[bool] = []
+    collections: list[str] = []
+    apply_batch = projections._apply
+
+    def applying(*args: Any) -> Any:
+        inside.append(True)
+        try:
+            return apply_batch(*args)
+        finally:
+            inside.clear()
+
+    def during_apply(phase: str, _info: dict[str, int]) -> None:
+        if phase == "start" and inside:
+            collections.append(phase)
+
+    projections._apply = applying  # type: ignore[method-assign]
+    threshold = gc.get_threshold()
+    gc.callbacks.append(during_apply)
+    gc.set_threshold(1)  # a collection at (nearly) every allocation, unless paused
+    try:
+        assert projections.apply("members", members).applied == len(members)
+        assert projections.apply("ledger", ledger).applied == len(ledger)
+        refused = projections.apply("ledger", [(b"not an envelope", len(ledger) + 1)])
+        assert refused.error is not None and refused.applied == 0
+        assert gc.isenabled()
+        assert collections == []
+        inside.append(True)  # a control: outside apply, the same threshold collects
+        _garbage = [[n] for n in range(100)]
+        inside.clear()
+    finally:
+        gc.set_threshold(*threshold)
+        gc.callbacks.remove(during_apply)
+        projections.close()
+    assert collections  # the callback sees collections when there are some

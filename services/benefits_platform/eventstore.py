@@ -3,11 +3,9 @@ default, PostgreSQL when BENEFITS_STORE=postgres."""
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import json
 import weakref
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from json import encoder as json_encoder
 from typing import Any, NamedTuple, Protocol
@@ -168,22 +166,3 @@ def stored_events(
             )
         )
     return stored
-
-
-@contextlib.contextmanager
-def collection_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector paused while a group of commands is
-    built and stored. Every object a group makes (aggregates, events, drafts)
-    lives until the group is stored: the collections its allocations would
-    trigger free nothing and only promote those objects to older generations,
-    which then fill and set off full collections of the whole heap (the book,
-    the members view) every few groups. Reference counting still frees
-    everything else; collections resume when the group is done."""
-    if not gc.isenabled():  # off already (or paused by another thread): left as it is
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()

@@ -526,9 +526,7 @@ def forwarding_handler(
                 timer = asyncio.timeout(ceiling)
                 try:
                     async with timer:
-                        code, message, body = await link.call(
-                            method, caller, request_id, request
-                        )
+                        code, message, body = await link.call(method, caller, request_id, request)
                 except TimeoutError:
                     if not timer.expired():
                         raise
@@ -625,7 +623,7 @@ def front_env(config: ServiceConfig, core: Path) -> dict[str, str]:
             f"BENEFITS_{upper}_PORT": str(config.port),
             f"BENEFITS_{upper}_CORE_SOCKET": str(core),
             f"BENEFITS_{upper}_FRONTS": "0",
-        CORE_PID: str(os.getpid()),
+            CORE_PID: str(os.getpid()),
             "BENEFITS_API_KEYS_FILE": str(config.keys_file),
             "BENEFITS_GRPC_MAX_MESSAGE_BYTES": str(config.grpc_max_message_bytes),
             "BENEFITS_CALL_DEADLINE_SECONDS": repr(config.call_deadline_seconds),

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import signal
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, Generic, Protocol, TypeVar
@@ -31,6 +30,7 @@ from benefits_platform.auth.interceptor import Authenticator
 from benefits_platform.auth.keys import KeysFile
 from benefits_platform.auth.policy import Policy
 from benefits_platform.auth.tls import ServerTls
+from benefits_platform.collection import freeze_long_lived
 from benefits_platform.config import ServiceConfig
 from benefits_platform.relay import Codec, OutboxRelay, relay_database
 from benefits_platform.rpc import CallLimits
@@ -351,11 +351,7 @@ class StoreAndBusServer(Generic[App]):
             )
             self.relay.start()
         await self.on_ready()
-        # What start-up loaded (the ledger's book, the members registry) lives
-        # as long as the process: move it out of the collector's way, so that a
-        # full collection no longer walks millions of long-lived objects.
-        gc.collect()
-        gc.freeze()
+        freeze_long_lived()
         self.ready = True
         await self.host.set_serving(True)
         self._watch = asyncio.create_task(self._watch_bus(), name=f"{self.name}-bus-watch")

@@ -23,6 +23,7 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 from benefits_platform import logs
 from benefits_platform.aio import cancel_and_wait, in_thread
+from benefits_platform.collection import collection_paused
 from benefits_platform.domain_errors import (
     BatchRowError,
     DomainError,
@@ -30,7 +31,7 @@ from benefits_platform.domain_errors import (
     NotFound,
     Unavailable,
 )
-from benefits_platform.eventstore import catch_up, collection_paused, stored_events
+from benefits_platform.eventstore import catch_up, stored_events
 from benefits_platform.shared_store import (
     SharedPostgresRecorder,
     WriteLockTimeout,

@@ -354,7 +354,6 @@ class MembersApplication(Application[UUID]):
             ),
         )
 
-
     def forget(self, cmd: C.ForgetMemberPersonalData) -> MemberChange:
         """Erase the member's personal data: record MemberPersonalDataForgotten,
         then delete the member's key. Forgetting a forgotten member replays."""

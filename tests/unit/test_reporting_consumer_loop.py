@@ -50,3 +50,15 @@ async def test_a_failed_prefetch_is_followed_by_a_new_fetch(monkeypatch: Any) ->
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
     assert handled[:2] == ["message-1", "message-3"]
+
+
+def test_the_consumer_lets_two_transactions_of_messages_be_pending() -> None:
+    """The consumer's max_ack_pending covers the transaction being applied and
+    the next one being fetched (fewer would stall a catch-up at every
+    transaction); an explicit figure is kept."""
+    settings = consumers.ConsumerSettings(batch=2000, fetches_per_transaction=15)
+    assert settings.pending_limit == 2 * 30_000 + 2000
+    assert consumers.ConsumerSettings(batch=4, fetches_per_transaction=1).pending_limit == 12
+    assert consumers.ConsumerSettings(max_ack_pending=500).pending_limit == 500
+    config = StreamConsumer(SimpleNamespace(settings=settings), "ledger")._config(1)  # type: ignore[arg-type]
+    assert config.max_ack_pending == settings.pending_limit

@@ -8,8 +8,8 @@ from typing import Any
 from google.protobuf import timestamp_pb2
 
 from benefits_platform import identity
+from benefits_platform.collection import collection_paused
 from benefits_platform.domain_errors import InvalidArgument
-from benefits_platform.eventstore import collection_paused
 from benefits_platform.protos.benefits.v1 import common_pb2, ledger_pb2
 from ledger.adapters.event_codec import basis, mutual_aid_rules, tier_name
 from ledger.application import PostPayoutBatch

@@ -58,13 +58,23 @@ class ConsumerSettings:
     batch: int = 2000
     # While fetches come back full (a backlog), up to this many are applied
     # in one transaction: each commit then writes the pages it dirties (the
-    # random-key rows of members and households) once for more messages.
-    fetches_per_transaction: int = 5
+    # random-key rows of members and households) once for more messages. On
+    # a large store nearly every page of those tables is dirtied by a
+    # transaction of a few thousand events, so the commit's cost per event
+    # falls with the transaction's size.
+    fetches_per_transaction: int = 15
     ack_wait: float = 30.0
-    # Fetched but unacknowledged messages allowed (a transaction being applied
-    # and the next one being fetched).
-    max_ack_pending: int = 30_000
+    # Fetched but unacknowledged messages allowed (0: a transaction being
+    # applied and the next one being fetched, see pending_limit).
+    max_ack_pending: int = 0
     replicas: int = 1
+
+    @property
+    def pending_limit(self) -> int:
+        """The consumer's max_ack_pending: what is fetched for the transaction
+        being applied and for the next, and a batch more."""
+        most = self.batch * max(1, self.fetches_per_transaction)
+        return self.max_ack_pending or 2 * most + self.batch
 
 
 class Projections:
@@ -172,7 +182,7 @@ class StreamConsumer:
             ack_policy=AckPolicy.ALL,
             ack_wait=settings.ack_wait,
             max_deliver=-1,
-            max_ack_pending=settings.max_ack_pending,
+            max_ack_pending=settings.pending_limit,
             filter_subject=f"{bus.subject_prefix(self.source)}.>",
             num_replicas=settings.replicas,
         )
