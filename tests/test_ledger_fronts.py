@@ -151,19 +151,53 @@ async def test_without_the_core_fronts_are_not_serving_and_calls_unavailable(
     assert entry.amount_fen > 0
 
 
+@pytest.mark.parametrize("method", ["PostPayout", "PostPayouts"])
 async def test_malformed_bytes_through_a_front_are_invalid_argument(
-    ledger: RunningLedger,
+    ledger: RunningLedger, method: str
 ) -> None:
     call = ledger.channel.unary_unary(
-        "/benefits.v1.LedgerService/PostPayout",
+        f"/benefits.v1.LedgerService/{method}",
         request_serializer=None,
-        response_deserializer=ledger_pb2.Entry.FromString,
+        response_deserializer=None,
     )
     with pytest.raises(grpc.aio.AioRpcError) as refused:
         await call(b"\xff\xff\xff\xff garbage")
     assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-    assert "not a valid PostPayoutRequest message" in refused.value.details()
+    assert f"not a valid {method}Request message" in refused.value.details()
     assert ledger.server.app.book.position == 0  # type: ignore[union-attr]
+
+
+async def test_a_batch_answered_by_a_front_holds_the_entries_the_core_recorded(
+    opened: RunningLedger,  # noqa: F811 (the fixture imported above)
+) -> None:
+    """PostPayouts batches are validated and answered by the fronts (the core
+    records the rows): every entry of the response is the entry GetPayout
+    reads from the core, a retry answers the same entries as replayed, and a
+    bad row is refused with its index before anything is written."""
+    ledger = opened
+    stub = ledger.stub
+    rows = [payout(f"fb-{n}", member=f"M{1 + n % 2}", amount=100 + n) for n in range(40)]
+    response = await stub.PostPayouts(ledger_pb2.PostPayoutsRequest(payouts=rows))
+    assert response.replayed_count == 0 and len(response.entries) == 40
+    for row, entry in zip(rows, response.entries, strict=True):
+        assert (entry.request_id, entry.member_id, entry.amount_fen) == (
+            row.request_id,
+            row.member_id,
+            row.amount_fen,
+        )
+        read = await stub.GetPayout(ledger_pb2.GetPayoutRequest(entry_id=entry.entry_id))
+        assert read == entry
+        assert entry.basis.unit_code and sum(p.amount_fen for p in entry.postings) == 0
+    again = await stub.PostPayouts(ledger_pb2.PostPayoutsRequest(payouts=rows))
+    assert again.replayed_count == 40
+    assert [e.entry_id for e in again.entries] == [e.entry_id for e in response.entries]
+    position = ledger.server.app.book.position  # type: ignore[union-attr]
+    bad = [payout("fb-new-1"), payout("fb-new-2", amount=-5)]
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await stub.PostPayouts(ledger_pb2.PostPayoutsRequest(payouts=bad))
+    assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert refused.value.details().startswith("payouts[1]: amount_fen")
+    assert ledger.server.app.book.position == position  # type: ignore[union-attr]
 
 
 ORPHAN = """

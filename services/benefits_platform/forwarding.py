@@ -21,6 +21,14 @@ while the service itself, the *core*, keeps its one writer:
   serialised response or the status code and message. Unit scope, validation,
   idempotency and every other rule are the core's, as before.
 
+A method whose per-row work would otherwise load the core's one writer (a
+batch of thousands of payouts) can have a :class:`Preparation`: the front
+parses the request, applies the rules that need no state (each row's fields)
+and forwards the rows in a compact form, and the core answers with a compact
+result the front turns into the response message. The core then spends its
+time on what only it can do: the rules that read the book, and the group
+commit. A refusal by those stateless rules never reaches the core.
+
 The socket is the trust boundary: it lives in a directory only the service's
 user can enter (mode 0700), and the core believes the caller a front names.
 Frames are small binary records (:data:`HEADER`: length, kind, call id), written
@@ -46,6 +54,7 @@ import struct
 import sys
 import tempfile
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +68,7 @@ from benefits_platform.auth.policy import Policy
 from benefits_platform.config import ServiceConfig
 from benefits_platform.rpc import (
     REQUEST_ID_HEADER,
+    abort_for,
     deadline_exceeded,
     details,
     refuse_malformed,
@@ -79,6 +89,8 @@ CODES = {code.value[0]: code for code in grpc.StatusCode}
 CORE_PID = "BENEFITS_CORE_PID"
 # A Unix socket path may be at most 107 bytes long.
 MAX_SOCKET_PATH = 100
+# The method name a front forwards a prepared call under (see Preparation).
+PREPARED = "prepared:"
 UNAVAILABLE_MESSAGE = (
     "the service's core process is not reachable from this front; retry with the same request id"
 )
@@ -245,13 +257,36 @@ class ForwardedContext:
 
 
 Method = Callable[[Message, Any], Awaitable[Message]]
+# A core's method for a prepared call: the front's compact rows in, the
+# compact result out (see Preparation).
+PreparedMethod = Callable[[bytes, Any], Awaitable[bytes]]
+
+
+@dataclass(frozen=True)
+class Preparation:
+    """How a front prepares one method's calls for the core, and finishes them.
+
+    ``prepare`` gets the parsed request and returns the compact form the
+    core's prepared method reads, or raises a DomainError (the call is then
+    refused by the front, with the status and message the core would give);
+    ``finish`` turns the request and the core's compact result into the
+    response's bytes."""
+
+    request_type: type[Message]
+    prepare: Callable[[Any], bytes]
+    finish: Callable[[Any, bytes], bytes]
 
 
 class ServicerDispatch:
-    """The unary methods of one gRPC service, runnable without a gRPC server."""
+    """The unary methods of one gRPC service, runnable without a gRPC server,
+    and the service's methods for prepared calls (``prepared``: by RPC name)."""
 
     def __init__(
-        self, servicer: Any, service: ServiceDescriptor, messages: Mapping[str, type[Message]]
+        self,
+        servicer: Any,
+        service: ServiceDescriptor,
+        messages: Mapping[str, type[Message]],
+        prepared: Mapping[str, PreparedMethod] | None = None,
     ) -> None:
         self.prefix = f"/{service.full_name}/"
         self.methods: dict[str, tuple[Method, Callable[[bytes], Any]]] = {}
@@ -262,18 +297,23 @@ class ServicerDispatch:
             parse = tolerant(request_type.FromString)
             assert parse is not None
             self.methods[method.name] = (getattr(servicer, method.name), parse)
+        self.prepared = {PREPARED + name: fn for name, fn in (prepared or {}).items()}
 
     async def call(
         self, method_name: str, caller: identity.Caller, request_id: str, body: bytes
     ) -> tuple[grpc.StatusCode, str, bytes]:
         """Run one call: (status, message, serialised response)."""
+        prepared = self.prepared.get(method_name)
         found = self.methods.get(method_name)
-        if found is None:
+        if found is None and prepared is None:
             return grpc.StatusCode.UNIMPLEMENTED, f"{method_name}: no such method", b""
-        method, parse = found
         context = ForwardedContext(request_id)
         token = identity.bind(caller)
         try:
+            if prepared is not None:
+                return grpc.StatusCode.OK, "", await prepared(body, context)
+            assert found is not None
+            method, parse = found
             request = parse(body)
             await refuse_malformed(request, context)  # type: ignore[arg-type]
             response = await method(request, context)
@@ -502,17 +542,33 @@ class CoreLink:
 
 
 def forwarding_handler(
-    link: CoreLink, service: str, method: str, guard: GuardedServer
+    link: CoreLink,
+    service: str,
+    method: str,
+    guard: GuardedServer,
+    preparation: Preparation | None = None,
 ) -> Callable[[bytes, grpc.aio.ServicerContext], Awaitable[bytes]]:
     """A front's handler for one method: admit the caller (the method's access
-    rule), forward the request bytes, return the core's response bytes or end
-    the call with the core's status. Like every handler on a GrpcHost, a call
-    whose client set no deadline is cut at the configured ceiling."""
+    rule), forward the request bytes (or, with a ``preparation``, the rows it
+    prepares), return the core's response bytes (or the response the
+    preparation finishes) or end the call with the core's status. Like every
+    handler on a GrpcHost, a call whose client set no deadline is cut at the
+    configured ceiling."""
     auth = guard.auth
     ceiling = guard.limits.unary_seconds
+    parse = tolerant(preparation.request_type.FromString) if preparation else None
+    forwarded_as = PREPARED + method if preparation else method
 
     async def forward(request: bytes, context: grpc.aio.ServicerContext) -> bytes:
         caller = await auth.admit(service, method, context)
+        parsed: Any = None
+        if preparation is not None and parse is not None:
+            parsed = parse(request)
+            await refuse_malformed(parsed, context)
+            try:
+                request = preparation.prepare(parsed)
+            except Exception as error:
+                await abort_for(context, error)
         request_id = ""
         for item in context.invocation_metadata() or ():
             if item.key == REQUEST_ID_HEADER:
@@ -521,12 +577,14 @@ def forwarding_handler(
                 break
         try:
             if context.time_remaining() is not None:  # gRPC enforces the client's
-                code, message, body = await link.call(method, caller, request_id, request)
+                code, message, body = await link.call(forwarded_as, caller, request_id, request)
             else:
                 timer = asyncio.timeout(ceiling)
                 try:
                     async with timer:
-                        code, message, body = await link.call(method, caller, request_id, request)
+                        code, message, body = await link.call(
+                            forwarded_as, caller, request_id, request
+                        )
                 except TimeoutError:
                     if not timer.expired():
                         raise
@@ -537,7 +595,7 @@ def forwarding_handler(
             raise  # abort raises; this line is for type checkers
         if code:
             await context.abort(CODES.get(code, grpc.StatusCode.UNKNOWN), details(message))
-        return body
+        return preparation.finish(parsed, body) if preparation is not None else body
 
     return forward
 
@@ -562,15 +620,23 @@ class FrontServer:
     are authenticated here and forwarded to the core. Health follows the core's."""
 
     def __init__(
-        self, config: ServiceConfig, service: ServiceDescriptor, policy: Policy, core: Path
+        self,
+        config: ServiceConfig,
+        service: ServiceDescriptor,
+        policy: Policy,
+        core: Path,
+        preparations: Mapping[str, Preparation] | None = None,
     ) -> None:
         self.config = config
         self.host = GrpcHost(config, [service.full_name], [policy], reuse_port=True)
         self.link = CoreLink(core, frame_limit(config), on_status=self.host.set_serving)
         guard = self.host.server
+        prepared = preparations or {}
         handlers = {
             method.name: grpc.unary_unary_rpc_method_handler(
-                forwarding_handler(self.link, service.full_name, method.name, guard)
+                forwarding_handler(
+                    self.link, service.full_name, method.name, guard, prepared.get(method.name)
+                )
             )
             for method in service.methods
         }

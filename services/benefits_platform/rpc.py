@@ -72,8 +72,9 @@ def details(message: str) -> str:
     return message if len(message) <= MAX_DETAILS else message[: MAX_DETAILS - 1] + "…"
 
 
-async def _abort(context: grpc.aio.ServicerContext, error: Exception) -> None:
-    """Abort the call for ``error`` (always raises)."""
+async def abort_for(context: grpc.aio.ServicerContext, error: Exception) -> None:
+    """Abort the call for ``error`` (always raises): a DomainError with its
+    status code and message, anything else INTERNAL."""
     if isinstance(error, DomainError):
         message = details(error.message)
         log.info("rpc.refused", status=error.status, reason=message)
@@ -84,8 +85,20 @@ async def _abort(context: grpc.aio.ServicerContext, error: Exception) -> None:
 
 def rpc(method: Handler[Req, Resp]) -> Handler[Req, Resp]:
     """Wrap a servicer method: bind the request id, map domain errors."""
-    name = method.__name__
+    return _rpc(method, method.__name__)
 
+
+def rpc_as(name: str) -> Callable[[Handler[Req, Resp]], Handler[Req, Resp]]:
+    """:func:`rpc` for a method that serves the RPC ``name`` in another form
+    (a forwarded call prepared by a front: see benefits_platform.forwarding)."""
+
+    def wrap(method: Handler[Req, Resp]) -> Handler[Req, Resp]:
+        return _rpc(method, name)
+
+    return wrap
+
+
+def _rpc(method: Handler[Req, Resp], name: str) -> Handler[Req, Resp]:
     @functools.wraps(method)
     async def wrapper(self: Any, request: Req, context: grpc.aio.ServicerContext) -> Resp:
         _bind(name, context)
@@ -94,7 +107,7 @@ def rpc(method: Handler[Req, Resp]) -> Handler[Req, Resp]:
         except grpc.aio.AbortError:
             raise
         except Exception as error:
-            await _abort(context, error)
+            await abort_for(context, error)
             raise  # abort raises; this line is for type checkers
         finally:
             structlog.contextvars.unbind_contextvars("rpc", "request_id", "caller")
@@ -117,7 +130,7 @@ def rpc_stream(method: StreamHandler[Req, Resp]) -> StreamHandler[Req, Resp]:
         except grpc.aio.AbortError:
             raise
         except Exception as error:
-            await _abort(context, error)
+            await abort_for(context, error)
             raise
         finally:
             structlog.contextvars.unbind_contextvars("rpc", "request_id", "caller")

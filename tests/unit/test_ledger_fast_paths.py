@@ -5,6 +5,7 @@ the generic machinery makes, down to the stored bytes."""
 from __future__ import annotations
 
 import datetime as dt
+import marshal
 import random
 import uuid
 from dataclasses import replace
@@ -14,7 +15,8 @@ import pytest
 from eventsourcing.application import Application
 from google.protobuf import timestamp_pb2
 
-from benefits_platform.domain_errors import InvalidArgument
+from benefits_platform import identity
+from benefits_platform.domain_errors import DomainError, InvalidArgument
 from benefits_platform.eventstore import stored_events
 from benefits_platform.protos.benefits.v1 import common_pb2, ledger_pb2
 from ledger.adapters.event_codec import basis as basis_message
@@ -285,6 +287,151 @@ def test_every_entry_kind_to_proto_and_the_batch_response():
         entries=[reference_entry(r.entry, r.replayed) for r in replayed], replayed_count=1
     )
     assert [e.replayed for e in response.entries] == [True, False]
+
+
+@pytest.mark.parametrize(
+    "basis",
+    [
+        BASIS,
+        {},
+        {"membership_status": "ACTIVE"},  # fewer fields: converted as a message
+        {**BASIS, "tier": "RELATIVE", "pre_exit_tier": ""},
+        {**BASIS, "extra": "kept out"},
+    ],
+)
+def test_a_batch_answered_through_a_front_is_the_batch_response(basis):
+    """The core's compact result, finished by a front, is byte for byte the
+    response the core builds itself, for every kind of recorded basis."""
+    posted = [
+        Recorded(E.Payout.posted(**payout_fields(basis=basis), timestamp=WHEN), replayed=False),
+        Recorded(
+            E.Payout.posted(**payout_fields(request_id="r-2", basis=basis), timestamp=WHEN), True
+        ),
+        Recorded(
+            E.Payout.posted(
+                **payout_fields(request_id="r-3", basis=basis, note="", external_ref=""),
+                timestamp=WHEN,
+            ),
+            False,
+        ),
+    ]
+    request = ledger_pb2.PostPayoutsRequest(
+        payouts=[
+            ledger_pb2.PostPayoutRequest(
+                request_id=r.entry.request_id,
+                member_id=r.entry.member_id,
+                program_code=r.entry.program_code,
+                fiscal_year=r.entry.fiscal_year,
+                amount_fen=r.entry.amount_fen,
+                effective_date=r.entry.effective_date,
+                external_ref=r.entry.external_ref,
+                note=r.entry.note,
+            )
+            for r in posted
+        ]
+    )
+    batch = C.prepared_payouts(C.prepare_payouts(request))
+    finished = C.finish_payouts(request, C.prepared_payouts_result(batch, posted))
+    assert finished == C.post_payouts_response(posted).SerializeToString()
+    assert ledger_pb2.PostPayoutsResponse.FromString(finished).replayed_count == 1
+
+
+def test_an_entry_that_is_not_its_rows_payout_is_answered_whole():
+    """Whatever the core recorded for a row, the front answers exactly that
+    entry (the compact form is only for a payout of the row's own fields)."""
+    posted = [
+        Recorded(E.Payout.posted(**payout_fields(), timestamp=WHEN), replayed=True),
+        Recorded(E.Payout.posted(**payout_fields(request_id="r-2"), timestamp=WHEN), True),
+    ]
+    rows = [
+        ledger_pb2.PostPayoutRequest(
+            request_id=posted[0].entry.request_id,
+            member_id="M1",
+            program_code="WINTER_WARMTH",
+            fiscal_year=2026,
+            amount_fen=200_000,
+            effective_date="2026-03-01",
+            note="another note",  # differs from the recorded entry's
+        ),
+        ledger_pb2.PostPayoutRequest(
+            request_id="r-2",
+            member_id="M1",
+            program_code="WINTER_WARMTH",
+            fiscal_year=2026,
+            amount_fen=200_000,
+            effective_date="2026-03-01",
+            external_ref="ext-1",
+        ),
+    ]
+    request = ledger_pb2.PostPayoutsRequest(payouts=rows)
+    batch = C.prepared_payouts(C.prepare_payouts(request))
+    finished = C.finish_payouts(request, C.prepared_payouts_result(batch, posted))
+    assert finished == C.post_payouts_response(posted).SerializeToString()
+
+
+def test_a_front_prepares_the_rows_the_core_would_build():
+    rows = [
+        ledger_pb2.PostPayoutRequest(
+            request_id=f"r{n}",
+            member_id="M1",
+            program_code="WINTER_WARMTH",
+            fiscal_year=2026,
+            amount_fen=100 + n,
+            effective_date="2026-03-01",
+            external_ref="卡-1",
+            note="送温暖",
+            members_position=n,
+        )
+        for n in range(3)
+    ]
+    request = ledger_pb2.PostPayoutsRequest(payouts=rows)
+    token = identity.bind(identity.Caller("poster-1", frozenset({"poster"}), ""))
+    try:
+        direct = C.post_payouts(request)
+        prepared = C.prepared_payouts(C.prepare_payouts(request))
+    finally:
+        identity.reset(token)
+    assert prepared == direct
+    assert [r.actor for r in prepared.rows] == ["poster-1"] * 3
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        ([], "payouts: must hold at least one payout"),
+        ([{"amount_fen": 0}], "payouts[0]: amount_fen"),
+        ([{}, {"effective_date": "2025-12-31"}], "payouts[1]: effective_date"),
+        ([{}, {}, {"member_id": ""}], "payouts[2]: member_id"),
+    ],
+)
+def test_a_front_refuses_what_the_core_would_refuse(rows, message):
+    base = {
+        "request_id": "r",
+        "member_id": "M1",
+        "program_code": "WINTER_WARMTH",
+        "fiscal_year": 2026,
+        "amount_fen": 100,
+        "effective_date": "2026-03-01",
+    }
+    request = ledger_pb2.PostPayoutsRequest(
+        payouts=[
+            ledger_pb2.PostPayoutRequest(**{**base, "request_id": f"r{n}", **row})
+            for n, row in enumerate(rows)
+        ]
+    )
+    with pytest.raises(DomainError) as direct:
+        C.post_payouts(request)
+    with pytest.raises(DomainError) as prepared:
+        C.prepare_payouts(request)
+    assert prepared.value.message == direct.value.message
+    assert prepared.value.status == direct.value.status == "INVALID_ARGUMENT"
+    assert prepared.value.message.startswith(message)
+
+
+def test_the_core_takes_only_a_batch_of_rows_from_a_front():
+    for payload in (marshal.dumps(()), marshal.dumps([("r",)]), marshal.dumps(((),) * 10_001)):
+        with pytest.raises(InvalidArgument):
+            C.prepared_payouts(payload)
 
 
 @pytest.mark.parametrize(

@@ -3,19 +3,28 @@
 from __future__ import annotations
 
 import datetime as dt
+import marshal
 from typing import Any
 
 from google.protobuf import timestamp_pb2
+from google.protobuf.message import Message
 
 from benefits_platform import identity
 from benefits_platform.collection import collection_paused
 from benefits_platform.domain_errors import InvalidArgument
+from benefits_platform.forwarding import Preparation
 from benefits_platform.protos.benefits.v1 import common_pb2, ledger_pb2
 from ledger.adapters.event_codec import basis, mutual_aid_rules, tier_name
 from ledger.application import PostPayoutBatch
 from ledger.domain import entries as E
 from ledger.domain import values
-from ledger.domain.commands import CloseProgram, OpenProgram, PostPayout, ReversePayout
+from ledger.domain.commands import (
+    MAX_BATCH,
+    CloseProgram,
+    OpenProgram,
+    PostPayout,
+    ReversePayout,
+)
 from ledger.domain.rules import MutualAidRules, Period
 from ledger.results import MemberAccountView, ProgrammeView, Recorded
 
@@ -114,6 +123,141 @@ def post_payouts(req: ledger_pb2.PostPayoutsRequest) -> PostPayoutBatch:
     return batch
 
 
+# -- PostPayouts prepared by a front (benefits_platform.forwarding.Preparation) --------
+# The front parses and validates the rows and sends their fields; the core
+# records them and sends back each entry's fields, which the front builds the
+# response from. Both ends are the same code in processes of the same Python
+# (marshal's format is the interpreter's own).
+
+
+# PostPayout's fields but the actor, in their order.
+PayoutRow = tuple[str, str, str, int, int, str, str, str, int]
+
+
+def prepare_payouts(req: ledger_pb2.PostPayoutsRequest) -> bytes:
+    """In a front: the batch's rows, validated as the core would (refusals name
+    ``payouts[i]``), as marshalled tuples of PostPayout's fields but the actor."""
+    rows: tuple[PayoutRow, ...] = tuple(
+        (
+            r.request_id,
+            r.member_id,
+            r.program_code,
+            r.fiscal_year,
+            r.amount_fen,
+            r.effective_date,
+            r.external_ref,
+            r.note,
+            r.members_position,
+        )
+        for r in req.payouts
+    )
+    PostPayoutBatch(tuple(PostPayout(*row) for row in rows)).validate()
+    return marshal.dumps(rows)
+
+
+def prepared_payouts(payload: bytes) -> PostPayoutBatch:
+    """In the core: the batch a front prepared (validated there), for the caller."""
+    rows: tuple[PayoutRow, ...] = marshal.loads(payload)  # noqa: S302 (from a front, over the core's private socket)
+    if not isinstance(rows, tuple) or not 0 < len(rows) <= MAX_BATCH:
+        raise InvalidArgument("payouts", "a prepared batch must hold 1 to 10,000 rows")
+    caller = actor()
+    try:
+        return PostPayoutBatch(tuple(PostPayout(*row, actor=caller) for row in rows))
+    except TypeError:
+        raise InvalidArgument("payouts", "a prepared row must hold a payout's fields") from None
+
+
+def prepared_payouts_result(batch: PostPayoutBatch, recorded: list[Recorded]) -> bytes:
+    """In the core: what the front needs, besides the rows it sent, to answer
+    with the batch's entries: for an entry that is a payout of its row's
+    fields (every entry of a batch, fresh or replayed: a replay matches its
+    row's body) the values the core made, (entry id, recorded time in
+    microseconds, replayed, actor, claim id, postings, basis values in
+    BASIS_ORDER or None); for any other, all its fields (see _entry_fields)."""
+    out: list[Any] = []
+    with collection_paused():
+        for row, done in zip(batch.rows, recorded, strict=True):
+            e = done.entry
+            basis = e.basis if isinstance(e, E.Payout) else None
+            if (
+                basis is None
+                or (basis and basis.keys() != BASIS_KEYS)
+                or e.request_id != row.request_id
+                or e.member_id != row.member_id
+                or e.program_code != row.program_code
+                or e.fiscal_year != row.fiscal_year
+                or e.amount_fen != row.amount_fen
+                or e.effective_date != row.effective_date
+                or e.external_ref != row.external_ref  # type: ignore[union-attr]
+                or e.note != row.note
+            ):
+                fields = _entry_fields(e, done.replayed)
+                if isinstance(fields.get("basis"), Message):
+                    fields["basis"] = fields["basis"].SerializeToString()
+                out.append(fields)
+                continue
+            out.append(
+                (
+                    str(e.id),
+                    (e.created_on - EPOCH) // ONE_MICROSECOND,
+                    done.replayed,
+                    e.actor,
+                    e.claim_id,  # type: ignore[union-attr]
+                    tuple((str(a), int(n)) for a, n in e.postings),
+                    tuple(basis[k] for k in BASIS_ORDER) if basis else None,
+                )
+            )
+        return marshal.dumps(out)
+
+
+def finish_payouts(req: ledger_pb2.PostPayoutsRequest, result: bytes) -> bytes:
+    """In a front: the PostPayoutsResponse for the request's rows and the
+    core's result (see prepared_payouts_result)."""
+    with collection_paused():
+        made = marshal.loads(result)  # noqa: S302 (from the core, over its private socket)
+        entries: list[dict[str, Any]] = []
+        replayed = 0
+        for row, item in zip(req.payouts, made, strict=True):
+            if isinstance(item, dict):
+                fields = item
+                if isinstance(fields.get("basis"), bytes):
+                    fields["basis"] = ledger_pb2.EligibilityBasis.FromString(fields["basis"])
+            else:
+                entry_id, micros, again, actor_id, claim_id, postings, basis = item
+                seconds, micro = divmod(micros, 1_000_000)
+                fields = {
+                    "entry_id": entry_id,
+                    "request_id": row.request_id,
+                    "member_id": row.member_id,
+                    "program_code": row.program_code,
+                    "fiscal_year": row.fiscal_year,
+                    "amount_fen": row.amount_fen,
+                    "effective_date": row.effective_date,
+                    "recorded_at": {"seconds": seconds, "nanos": micro * 1000},
+                    "postings": [{"account": a, "amount_fen": n} for a, n in postings],
+                    "actor": actor_id,
+                    "kind": ledger_pb2.ENTRY_KIND_PAYOUT,
+                }
+                if row.note:
+                    fields["note"] = row.note
+                if again:
+                    fields["replayed"] = True
+                if row.external_ref:
+                    fields["external_ref"] = row.external_ref
+                if claim_id:
+                    fields["claim_id"] = claim_id
+                if basis is not None:
+                    fields["basis"] = _basis_fields(dict(zip(BASIS_ORDER, basis, strict=True)))
+            if fields.get("replayed"):
+                replayed += 1
+            entries.append(fields)
+        response = ledger_pb2.PostPayoutsResponse(entries=entries, replayed_count=replayed)
+        return response.SerializeToString()
+
+
+PAYOUTS_PREPARATION = Preparation(ledger_pb2.PostPayoutsRequest, prepare_payouts, finish_payouts)
+
+
 def reverse_payout(req: ledger_pb2.ReversePayoutRequest) -> ReversePayout:
     if req.reason not in ledger_pb2.ReversalReason.values() or req.reason == 0:
         raise InvalidArgument("reason", "must be a reversal reason code other than UNSPECIFIED")
@@ -162,6 +306,7 @@ def program(view: ProgrammeView) -> ledger_pb2.Program:
 
 # The keys of an eligibility basis recorded by the current rules (book.check_eligibility).
 BASIS_KEYS = frozenset(ledger_pb2.EligibilityBasis.DESCRIPTOR.fields_by_name)
+BASIS_ORDER = tuple(ledger_pb2.EligibilityBasis.DESCRIPTOR.fields_by_name)
 # A recorded tier ("" for none) -> its HardshipTier number.
 TIER_NUMBERS = {
     name.removeprefix(TIER_PREFIX): number

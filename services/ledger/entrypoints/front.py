@@ -13,6 +13,7 @@ from benefits_platform.config import load as load_config
 from benefits_platform.forwarding import FrontServer, run_front, socket_path
 from benefits_platform.protos.benefits.v1 import ledger_pb2
 from ledger.entrypoints import access
+from ledger.entrypoints import converters as C
 
 SERVICE = ledger_pb2.DESCRIPTOR.services_by_name["LedgerService"]
 
@@ -20,7 +21,11 @@ SERVICE = ledger_pb2.DESCRIPTOR.services_by_name["LedgerService"]
 def create_front() -> FrontServer:
     config = load_config("ledger")
     core = config.core_socket or socket_path(config.data_dir, config.service, config.port)
-    return FrontServer(config, SERVICE, access.POLICY, core)
+    # PostPayouts batches are parsed, validated and answered here, the rows
+    # recorded by the core (see benefits_platform.forwarding.Preparation).
+    return FrontServer(
+        config, SERVICE, access.POLICY, core, {"PostPayouts": C.PAYOUTS_PREPARATION}
+    )
 
 
 def main() -> None:

@@ -10,7 +10,7 @@ import grpc
 from benefits_platform.domain_errors import PermissionDenied, Unavailable
 from benefits_platform.paging import next_page_token, page_bounds
 from benefits_platform.protos.benefits.v1 import ledger_pb2, ledger_pb2_grpc
-from benefits_platform.rpc import rpc
+from benefits_platform.rpc import rpc, rpc_as
 from ledger.application import CommandWriter, LedgerApplication
 from ledger.domain import values
 from ledger.domain.commands import GetProgramQuery
@@ -102,6 +102,12 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServiceServicer):
     ) -> ledger_pb2.PostPayoutsResponse:
         recorded = await self._submit_batch(C.post_payouts(request), "payouts")
         return C.post_payouts_response(recorded)
+
+    @rpc_as("PostPayouts")
+    async def post_prepared_payouts(self, payload: bytes, context: Any) -> bytes:
+        """PostPayouts as a front prepared it (converters.PAYOUTS_PREPARATION)."""
+        batch = C.prepared_payouts(payload)
+        return C.prepared_payouts_result(batch, await self._submit_batch(batch, "payouts"))
 
     @rpc
     async def ReversePayout(

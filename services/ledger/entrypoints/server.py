@@ -77,7 +77,14 @@ class LedgerServer(StoreAndBusServer[LedgerApplication]):
                 for name in ledger_pb2.DESCRIPTOR.message_types_by_name
             }
             self.endpoint = CoreEndpoint(
-                core, ServicerDispatch(servicer, SERVICE, messages), frame_limit(config)
+                core,
+                ServicerDispatch(
+                    servicer,
+                    SERVICE,
+                    messages,
+                    prepared={"PostPayouts": servicer.post_prepared_payouts},
+                ),
+                frame_limit(config),
             )
             self.host.serving_listeners.append(self.endpoint.set_serving)
             self.fronts = FrontProcesses(
