@@ -155,3 +155,26 @@ def test_projections_of_an_older_layout_are_built_again(store: StoreConfig, tmp_
         assert ProjectionStore(db).positions()["ledger"] == (7, 7)  # the current layout stays
     finally:
         db.close()
+
+
+def test_projections_of_the_previous_layout_are_built_again(
+    store: StoreConfig, tmp_path: Path
+) -> None:
+    """Layout 2 keyed the as-of bucket tables bucket first: such a database is
+    emptied and built again, and its tables come back keyed leaf first."""
+    db = Database(store, tmp_path / "reporting" / "projections.sqlite")
+    try:
+        ProjectionStore(db)
+        with db.transaction() as cur:
+            cur.execute("UPDATE projection_layout SET version = 2")
+            cur.execute("INSERT INTO projection_positions VALUES ('ledger', 40, 41)")
+            cur.execute(
+                "INSERT INTO rpt_bucket_counts (fiscal_year, program_code, unit_path, bucket,"
+                " members, households) VALUES (2026, 'P', '/U', 0, 1, 1)"
+            )
+        assert ProjectionStore(db).positions() == {"ledger": (0, 0), "members": (0, 0)}
+        with db.transaction() as cur:
+            assert cur.execute("SELECT COUNT(*) FROM rpt_bucket_counts").fetchone()[0] == 0
+            assert cur.execute("SELECT version FROM projection_layout").fetchone()[0] == 3
+    finally:
+        db.close()

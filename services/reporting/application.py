@@ -215,7 +215,9 @@ class ReportingApplication(Application[UUID]):
                     fiscal_year, as_of_us, root
                 )
             else:
-                figures, months, committed = self.queries.figures_as_of(fiscal_year, as_of_us, root)
+                figures, months, committed = self.queries.figures_as_of(
+                    fiscal_year, as_of_us, root, nodes
+                )
             programmes = self.queries.programmes(fiscal_year, as_of_us, committed)
             report = assemble(
                 fiscal_year, root, depth, as_of_us, programmes, nodes, figures, months

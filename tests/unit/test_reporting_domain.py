@@ -289,12 +289,13 @@ class Buckets(Memory):
         return changes
 
     def as_of(
-        self, year: int, as_of_us: int, root: UnitNode
+        self, year: int, as_of_us: int, root: UnitNode, shown: set[str] | None = None
     ) -> tuple[dict[tuple[str, str], Figures], dict[tuple[str, int], MonthFigures], dict[str, int]]:
-        """What the reporting service reads and counts, from these tables."""
+        """What the reporting service reads and counts, from these tables (the
+        figures of the nodes in ``shown``, when given)."""
         spans = [(b, first, last) for b, (first, last) in sorted(self.spans.items())]
         plan = as_of_plan(spans, as_of_us, self.bucket_size)
-        count = AsOfCount(as_of_us)
+        count = AsOfCount(as_of_us, shown)
         for (y, bucket, code, path, month), values in self.leaves.items():
             if y == year and bucket < plan.settled_below:
                 count.add_leaf(code, path, month, values)
@@ -358,6 +359,8 @@ class Buckets(Memory):
 
 
 CITY = UnitNode("P-C", "P-C", "P-C", "CITY", "P", "P/P-C", 2)
+# Nodes a report shows: the city and one of its two units (P-C-B-1 left out).
+SHOWN = {"P-C", "P-C-A"}
 
 as_of_events = st.lists(
     st.tuples(
@@ -401,3 +404,7 @@ def test_as_of_figures_from_the_buckets_equal_a_recount(
             for root in (ROOT_NODE, CITY):
                 expected = tables.recounted(year, as_of_us, root)
                 assert tables.as_of(year, as_of_us, root) == expected, (as_of_us, year, root)
+                # A report's nodes only: the same figures for those nodes.
+                figures, months, committed = tables.as_of(year, as_of_us, root, SHOWN)
+                assert figures == {k: f for k, f in expected[0].items() if k[1] in SHOWN}
+                assert (months, committed) == expected[1:]

@@ -10,7 +10,7 @@ hold them to.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -171,19 +171,30 @@ class ReportQueries:
                 )
         return figures, months
 
-    def figures_as_of(self, fiscal_year: int, as_of_us: int, root: UnitNode) -> AsOfFigures:
-        """The same figures as recorded up to ``as_of_us``, and each
-        programme's committed amount then."""
+    def figures_as_of(
+        self, fiscal_year: int, as_of_us: int, root: UnitNode, nodes: Iterable[UnitNode]
+    ) -> AsOfFigures:
+        """The same figures of ``root`` and ``nodes`` as recorded up to
+        ``as_of_us``, and each programme's committed amount then."""
+        shown = {root.code, *(n.code for n in nodes)}
         with self.db.transaction() as cur:
-            count = self._as_of(cur, fiscal_year, as_of_us, distinct=True)
+            count = self._as_of(cur, fiscal_year, as_of_us, distinct=True, shown=shown)
         figures, months = count.figures(root)
         return figures, months, count.committed()
 
-    def _as_of(self, cur: Cursor, fiscal_year: int, as_of_us: int, distinct: bool) -> AsOfCount:
-        """The as-of count (see AsOfCount): the buckets recorded wholly by
-        ``as_of_us``, then the entries of the rest that may have been; with
-        ``distinct`` the members and households of late entries recounted."""
-        count = AsOfCount(as_of_us)
+    def _as_of(
+        self,
+        cur: Cursor,
+        fiscal_year: int,
+        as_of_us: int,
+        distinct: bool,
+        shown: Collection[str] | None = None,
+    ) -> AsOfCount:
+        """The as-of count (see AsOfCount) of the nodes ``shown`` (None: all):
+        the buckets recorded wholly by ``as_of_us``, then the entries of the
+        rest that may have been; with ``distinct`` the members and households
+        of late entries recounted."""
+        count = AsOfCount(as_of_us, shown)
         plan = as_of_plan(
             (
                 (int(b), int(first), int(last))

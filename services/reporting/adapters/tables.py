@@ -123,20 +123,22 @@ HOUSEHOLD_UNITS = _table(
 )
 # The as-of buckets (see reporting.domain.projection): additive figures by
 # effective month, distinct-count moves at every node of a path, and the
-# recorded times each bucket of ledger positions spans.
+# recorded times each bucket of ledger positions spans. Keyed leaf first, bucket
+# last: an as-of report sums the settled buckets of every leaf in one ordered
+# pass of the key (no sort), a third of its time on a large store.
 BUCKET_LEAVES = _table(
     "rpt_bucket_leaves",
     5,
-    "fiscal_year {int} NOT NULL, bucket {int} NOT NULL, program_code TEXT NOT NULL,"
-    " unit_path TEXT NOT NULL, month {int} NOT NULL, paid_fen {int} NOT NULL,"
+    "fiscal_year {int} NOT NULL, program_code TEXT NOT NULL, unit_path TEXT NOT NULL,"
+    " month {int} NOT NULL, bucket {int} NOT NULL, paid_fen {int} NOT NULL,"
     " payout_count {int} NOT NULL, payout_fen {int} NOT NULL, reversal_count {int} NOT NULL,"
     " reversal_fen {int} NOT NULL",
 )
 BUCKET_COUNTS = _table(
     "rpt_bucket_counts",
     4,
-    "fiscal_year {int} NOT NULL, bucket {int} NOT NULL, program_code TEXT NOT NULL,"
-    " unit_path TEXT NOT NULL, members {int} NOT NULL, households {int} NOT NULL",
+    "fiscal_year {int} NOT NULL, program_code TEXT NOT NULL, unit_path TEXT NOT NULL,"
+    " bucket {int} NOT NULL, members {int} NOT NULL, households {int} NOT NULL",
 )
 BUCKETS = _table(
     "rpt_buckets",
@@ -262,7 +264,8 @@ ROWID_TABLES = (ENTRIES, CONTRIBUTIONS, CLAIM_HISTORY)
 
 # The layout of the projection tables; a database of another layout is
 # rebuilt from the first event (see ProjectionStore._check_layout).
-LAYOUT = 2
+# 3: the as-of bucket tables keyed leaf first.
+LAYOUT = 3
 LAYOUT_TABLE = "projection_layout"
 
 
@@ -560,8 +563,16 @@ class ProjectionStore:
             (MONTHS, True, [(y, n, c, m, *v) for (c, y, n, m), v in changes.months.items()]),
             (MEMBER_UNITS, False, [(*k, *v) for k, v in changes.member_units.items()]),
             (HOUSEHOLD_UNITS, False, [(*k, *v) for k, v in changes.household_units.items()]),
-            (BUCKET_LEAVES, True, [(*k, *v) for k, v in changes.bucket_leaves.items()]),
-            (BUCKET_COUNTS, True, [(*k, *v) for k, v in changes.bucket_counts.items()]),
+            (
+                BUCKET_LEAVES,
+                True,
+                [(y, c, p, m, b, *v) for (y, b, c, p, m), v in changes.bucket_leaves.items()],
+            ),
+            (
+                BUCKET_COUNTS,
+                True,
+                [(y, c, p, b, *v) for (y, b, c, p), v in changes.bucket_counts.items()],
+            ),
         ]
         for table, add, rows in writes:
             if rows:

@@ -15,7 +15,7 @@ the report from any of them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -198,10 +198,11 @@ LeafRow = tuple[str, str, int, int, int, int, int, int]
 
 
 def rollup(
-    leaves: Iterable[LeafRow], root: UnitNode
+    leaves: Iterable[LeafRow], root: UnitNode, shown: Collection[str] | None = None
 ) -> tuple[dict[tuple[str, str], Figures], dict[tuple[str, int], MonthFigures]]:
-    """Additive figures per (programme, node) for every node the leaves reach,
-    and per (programme, month) for ``root``; each also under ALL_PROGRAMMES."""
+    """Additive figures per (programme, node) for every node the leaves reach
+    (of those in ``shown``, when given: the nodes a report shows), and per
+    (programme, month) for ``root``; each also under ALL_PROGRAMMES."""
     # Summed per (code, path) first (over months), then rolled up the nodes.
     paths: dict[tuple[str, str], list[int]] = {}
     months: dict[tuple[str, int], MonthFigures] = {}
@@ -231,6 +232,8 @@ def rollup(
     node_figures: dict[tuple[str, str], Figures] = {}
     for (code, path), values in paths.items():
         nodes = nodes_of(path)
+        if shown is not None:
+            nodes = [node for node in nodes if node in shown]
         for programme in (code, ALL_PROGRAMMES):
             for node in nodes:
                 figures = node_figures.get((programme, node))
@@ -397,8 +400,11 @@ class AsOfCount:
        recorded by T put in (:meth:`late_holders` says whose entries to read).
     """
 
-    def __init__(self, as_of_us: int) -> None:
+    def __init__(self, as_of_us: int, shown: Collection[str] | None = None) -> None:
         self.as_of_us = as_of_us
+        # The nodes a report shows (None: every node): only theirs are counted.
+        self.shown = shown
+        self._shown_nodes: dict[tuple[str, int], list[str]] = {}
         self.leaves: dict[tuple[str, str, int], list[int]] = {}
         # (programme, path) -> [members, households] moved at every node of the path
         self.moves: dict[tuple[str, str], list[int]] = {}
@@ -449,11 +455,22 @@ class AsOfCount:
             if not move:
                 continue
             change, start = (times, move - 1) if move > 0 else (-times, -move - 1)
-            for node in nodes_of(path)[start:]:
+            for node in self._nodes(path, start):
                 row = self.recounted.get((programme, node))
                 if row is None:
                     row = self.recounted[(programme, node)] = [0, 0]
                 row[column] += change
+
+    def _nodes(self, path: str, start: int = 0) -> list[str]:
+        """The path's nodes from ``start`` on, of those shown."""
+        if self.shown is None:
+            return nodes_of(path)[start:]
+        found = self._shown_nodes.get((path, start))
+        if found is None:
+            shown = self.shown
+            found = [node for node in nodes_of(path)[start:] if node in shown]
+            self._shown_nodes[(path, start)] = found
+        return found
 
     def add_late(self, entries: Iterable[AsOfEntry], replayed_to: int) -> None:
         """The entries recorded by T after the replayed ones (their figures are
@@ -478,6 +495,8 @@ class AsOfCount:
                 before = holder_nodes(e for e in entries if e.position < self.replayed_to)
                 after = holder_nodes(e for e in entries if e.recorded_us <= self.as_of_us)
                 for key, change in (*((k, -1) for k in before), *((k, 1) for k in after)):
+                    if self.shown is not None and key[1] not in self.shown:
+                        continue
                     row = self.recounted.get(key)
                     if row is None:
                         row = self.recounted[key] = [0, 0]
@@ -493,14 +512,16 @@ class AsOfCount:
     def figures(
         self, root: UnitNode
     ) -> tuple[dict[tuple[str, str], Figures], dict[tuple[str, int], MonthFigures]]:
+        """The figures of every node shown, and of ``root`` by month."""
         node_figures, months = rollup(
             ((c, p, m, *v) for (c, p, m), v in self.leaves.items()),  # type: ignore[misc]
             root,
+            self.shown,
         )
         counts = {key: list(row) for key, row in self.recounted.items()}
         for (programme, path), (members, households) in self.moves.items():
             if members or households:
-                for node in nodes_of(path):
+                for node in self._nodes(path):
                     row = counts.get((programme, node))
                     if row is None:
                         row = counts[(programme, node)] = [0, 0]
