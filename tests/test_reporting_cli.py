@@ -146,6 +146,81 @@ def test_xlsx_is_a_workbook_written_with_the_standard_library() -> None:
     assert "<v>22100000.00</v>" in summary and "绿色出行 Green travel" in summary
 
 
+def report_with_aid() -> reporting_pb2.AnnualReport:
+    report = sample_report()
+    report.mutual_aid.add(
+        program_code="MUTUAL_AID",
+        fiscal_year=2026,
+        name_zh="职工医疗互助",
+        name_en="Medical mutual aid",
+        totals=reporting_pb2.ClaimsTotals(
+            claim_count=12,
+            self_paid_fen=3_600_000,
+            paid_count=10,
+            paid_fen=1_250_000,
+            average_benefit_fen=125_000,
+            contribution_count=400,
+            contributions_fen=2_000_000,
+            loss_ratio_bp=6250,
+        ),
+        pool=reporting_pb2.PoolTotals(
+            account="mutual-aid-pool:MUTUAL_AID:2026",
+            contributed_fen=2_000_000,
+            balance_fen=750_000,
+            overdraft_fen=100_000,
+            available_fen=850_000,
+        ),
+    )
+    report.emergency_aid.add(
+        program_code="EMERGENCY",
+        fiscal_year=2026,
+        name_zh="临时救助",
+        name_en="Emergency aid",
+        payout_count=3,
+        paid_fen=900_000,
+        recovery_count=1,
+        recovered_fen=100_000,
+        net_paid_fen=800_000,
+        verified_count=2,
+        unverified_count=1,
+        outstanding_fen=300_000,
+        overdue_at_year_end_count=1,
+        overdue_at_year_end_fen=300_000,
+    )
+    return report
+
+
+def test_csv_and_xlsx_carry_the_mutual_aid_and_emergency_aid_figures() -> None:
+    """After the figures table, each aid table with its title and headers,
+    figures as numbers; in the workbook, a sheet each."""
+    lines = list(csv.reader(io.StringIO(rf.as_csv(report_with_aid()))))
+    mutual = lines.index(["互助保障 Mutual aid"])
+    assert lines[mutual - 1] == []
+    assert lines[mutual + 1] == rf.MUTUAL_AID_CELL_HEADERS
+    row = dict(zip(lines[mutual + 1], lines[mutual + 2], strict=True))
+    assert row["项目代码 Programme code"] == "MUTUAL_AID" and row["申请 Claims"] == "12"
+    assert row["赔付金额(元) Paid (yuan)"] == "12500.00"
+    assert row["赔付率(%) Loss ratio (%)"] == "62.50"
+    assert row["资金池余额(元) Pool balance (yuan)"] == "7500.00"
+    emergency = lines.index(["临时救助 Emergency aid"])
+    assert lines[emergency + 1] == rf.EMERGENCY_CELL_HEADERS
+    row = dict(zip(lines[emergency + 1], lines[emergency + 2], strict=True))
+    assert row["净发放(元) Net paid (yuan)"] == "8000.00" and row["待核实 Unverified"] == "1"
+    # A year without such programmes: the figures table only, as before.
+    plain = list(csv.reader(io.StringIO(rf.as_csv(sample_report()))))
+    assert [] not in plain and ["互助保障 Mutual aid"] not in plain
+
+    archive = zipfile.ZipFile(io.BytesIO(rf.as_xlsx(report_with_aid())))
+    workbook = archive.read("xl/workbook.xml").decode()
+    assert "互助保障 Mutual aid" in workbook and "临时救助 Emergency aid" in workbook
+    sheet = archive.read("xl/worksheets/sheet4.xml").decode()
+    ElementTree.fromstring(sheet)
+    assert "<v>12500.00</v>" in sheet and "<v>62.50</v>" in sheet
+    assert "<v>8000.00</v>" in archive.read("xl/worksheets/sheet5.xml").decode()
+    without = zipfile.ZipFile(io.BytesIO(rf.as_xlsx(sample_report())))
+    assert "xl/worksheets/sheet4.xml" not in without.namelist()
+
+
 def test_html_is_self_contained_with_a_monthly_chart() -> None:
     page = rf.as_html(sample_report())
     assert page.startswith("<!DOCTYPE html>") and 'lang="zh-CN"' in page

@@ -327,11 +327,19 @@ def rows(report: Report) -> list[list[Cell]]:
 
 
 def as_csv(report: Report) -> str:
+    """The figures as one table (ROW_HEADERS); then, when the year has them,
+    the mutual-aid and emergency-aid tables, each after an empty line and a
+    title line, with its own header row."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(ROW_HEADERS)
     for row in rows(report):
         writer.writerow([str(cell) for cell in row])
+    for name, table_rows in aid_tables(report):
+        writer.writerow([])
+        writer.writerow([name])
+        for row in table_rows:
+            writer.writerow([str(cell) for cell in row])
     return buffer.getvalue()
 
 
@@ -433,6 +441,7 @@ def as_xlsx(report: Report) -> bytes:
             ("汇总 Summary", [title, stamp, ROW_HEADERS, *by["programme 项目"], *by["total 合计"]]),
             ("按月 By month", [ROW_HEADERS, *by["month 月份"]]),
             ("按单位 By unit", [ROW_HEADERS, *by["unit 单位"]]),
+            *aid_tables(report),
         ]
     )
 
@@ -720,6 +729,96 @@ def emergency_row(e: reporting_pb2.EmergencyAidTotals) -> list[str]:
         yuan(e.outstanding_fen),
         f"{e.overdue_at_year_end_count:,} / {yuan(e.overdue_at_year_end_fen)}",
     ]
+
+
+# The aid tables of the CSV and XLSX files: figures as numbers (yuan with two
+# decimals, counts, the loss ratio in percent), a row per programme.
+MUTUAL_AID_CELL_HEADERS = [
+    "项目代码 Programme code",
+    "项目 Programme",
+    "申请 Claims",
+    "自付(元) Self-paid (yuan)",
+    "赔付人次 Paid",
+    "赔付金额(元) Paid (yuan)",
+    "平均赔付(元) Average (yuan)",
+    "缴费人次 Contributions",
+    "缴费(元) Contributed (yuan)",
+    "赔付率(%) Loss ratio (%)",
+    "资金池 Pool",
+    "资金池余额(元) Pool balance (yuan)",
+    "可透支(元) Overdraft (yuan)",
+    "可用(元) Available (yuan)",
+]
+EMERGENCY_CELL_HEADERS = [
+    "项目代码 Programme code",
+    "项目 Programme",
+    "发放 Payouts",
+    "发放(元) Paid (yuan)",
+    "追回次数 Recoveries",
+    "追回(元) Recovered (yuan)",
+    "冲正(元) Reversed (yuan)",
+    "净发放(元) Net paid (yuan)",
+    "已核实 Verified",
+    "待核实 Unverified",
+    "未结(元) Outstanding (yuan)",
+    "年末逾期 Overdue at year end",
+    "年末逾期(元) Overdue at year end (yuan)",
+]
+
+
+def _percent(bp: int, contributions_fen: int) -> Cell:
+    return Decimal(bp).scaleb(-2) if contributions_fen > 0 else ""
+
+
+def aid_tables(report: Report) -> list[tuple[str, list[list[Cell]]]]:
+    """(title, header row and a row per programme) of the mutual-aid and the
+    emergency-aid figures, each only when the year has such programmes."""
+    tables: list[tuple[str, list[list[Cell]]]] = []
+    if report.mutual_aid:
+        mutual: list[list[Cell]] = [list(MUTUAL_AID_CELL_HEADERS)]
+        for c in report.mutual_aid:
+            t, pool = c.totals, c.pool
+            mutual.append(
+                [
+                    c.program_code,
+                    f"{c.name_zh} {c.name_en}",
+                    t.claim_count,
+                    yuan_value(t.self_paid_fen),
+                    t.paid_count,
+                    yuan_value(t.paid_fen),
+                    yuan_value(t.average_benefit_fen),
+                    t.contribution_count,
+                    yuan_value(t.contributions_fen),
+                    _percent(t.loss_ratio_bp, t.contributions_fen),
+                    pool.account,
+                    yuan_value(pool.balance_fen),
+                    yuan_value(pool.overdraft_fen),
+                    yuan_value(pool.available_fen),
+                ]
+            )
+        tables.append(("互助保障 Mutual aid", mutual))
+    if report.emergency_aid:
+        emergency: list[list[Cell]] = [list(EMERGENCY_CELL_HEADERS)]
+        for e in report.emergency_aid:
+            emergency.append(
+                [
+                    e.program_code,
+                    f"{e.name_zh} {e.name_en}",
+                    e.payout_count,
+                    yuan_value(e.paid_fen),
+                    e.recovery_count,
+                    yuan_value(e.recovered_fen),
+                    yuan_value(e.reversed_fen),
+                    yuan_value(e.net_paid_fen),
+                    e.verified_count,
+                    e.unverified_count,
+                    yuan_value(e.outstanding_fen),
+                    e.overdue_at_year_end_count,
+                    yuan_value(e.overdue_at_year_end_fen),
+                ]
+            )
+        tables.append(("临时救助 Emergency aid", emergency))
+    return tables
 
 
 def aid_sections(report: Report) -> list[str]:
