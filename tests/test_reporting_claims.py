@@ -420,17 +420,31 @@ async def test_annual_report_sections_and_statements(reporting_alone: RunningRep
         R.GetMemberStatementRequest(member_id="M4"), timeout=WAIT
     )
     lines = [(line.entry_id, line.kind, line.amount_fen, line.recovers_entry_id,
-              line.running_received_fen) for line in statement.lines]  # fmt: skip
+              line.running_received_fen, line.running_contributed_fen)
+             for line in statement.lines]  # fmt: skip
+    # The contribution is paid in: negative, and counted apart from what was received.
     assert lines == [
-        ("E3", S.ENTRY_KIND_PAYOUT, 200_000, "", 200_000),
-        ("R1", S.ENTRY_KIND_RECOVERY, -50_000, "E3", 150_000),
-        ("R2", S.ENTRY_KIND_RECOVERY, -50_000, "E3", 100_000),
+        ("c-M4-2026H1", S.ENTRY_KIND_CONTRIBUTION, -12_000, "", 0, 12_000),
+        ("E3", S.ENTRY_KIND_PAYOUT, 200_000, "", 200_000, 12_000),
+        ("R1", S.ENTRY_KIND_RECOVERY, -50_000, "E3", 150_000, 12_000),
+        ("R2", S.ENTRY_KIND_RECOVERY, -50_000, "E3", 100_000, 12_000),
     ]
+    assert statement.lines[0].period_id == "2026H1" and statement.line_count == 4
     assert not any(line.reverses_entry_id or line.reversed_by_entry_id for line in statement.lines)
     m1 = await reporting_alone.stub.GetMemberStatement(
         R.GetMemberStatementRequest(member_id="M1"), timeout=WAIT
     )
-    assert [(line.entry_id, line.claim_id) for line in m1.lines] == [("pay-K1", "K1")]
+    assert [(line.entry_id, line.claim_id, line.running_program_fen, line.running_contributed_fen)
+            for line in m1.lines] == [
+        ("c-M1-2026H1", "", 0, 12_000),
+        ("c-M1-2026H2", "", 0, 24_000),
+        ("pay-K1", "K1", 60_000, 24_000),
+    ]  # fmt: skip
+    # Another year's statement holds none of them.
+    other = await reporting_alone.stub.GetMemberStatement(
+        R.GetMemberStatementRequest(member_id="M1", fiscal_year=YEAR + 1), timeout=WAIT
+    )
+    assert other.line_count == 0
 
     # The auditors' stream: a claim's later events, an obligation and its
     # verification count under the unit of the claim, of the payout.

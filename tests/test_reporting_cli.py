@@ -21,7 +21,7 @@ import pytest
 
 from benefits_cli import report_formats as rf
 from benefits_cli.main import main
-from benefits_cli.reports import CHINA, parse_time
+from benefits_cli.reports import CHINA, _note, parse_time
 from benefits_platform.protos.benefits.v1 import ledger_pb2, members_pb2, reporting_pb2
 from tests.conftest import RunningLedger
 from tests.members_fixtures import RunningMembers, members
@@ -327,3 +327,16 @@ async def test_demo_posts_a_year_and_prints_the_report(
     await reporting.caught_up(ledger)
     after = await reporting.report("GD-SZ", 0)
     assert after.content_sha256 == before.content_sha256
+
+
+def test_statement_notes_say_what_each_line_is() -> None:
+    line = reporting_pb2.StatementLine
+    assert _note(line(kind=ledger_pb2.ENTRY_KIND_CONTRIBUTION, period_id="2026H1")) == (
+        "缴费 contribution, period 2026H1"
+    )
+    recovery = line(kind=ledger_pb2.ENTRY_KIND_RECOVERY, recovers_entry_id="e3e3e3e3-0000")
+    assert _note(recovery) == "追回 recovers e3e3e3e3"
+    assert _note(line(kind=ledger_pb2.ENTRY_KIND_PAYOUT, reversed_by_entry_id="abcdef012345")) == (
+        "reversed by abcdef01"
+    )
+    assert _note(line(kind=ledger_pb2.ENTRY_KIND_PAYOUT)) == ""

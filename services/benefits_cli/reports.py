@@ -43,6 +43,7 @@ from benefits_cli.money import yuan
 from benefits_cli.progress import Progress
 from benefits_platform.protos.benefits.v1 import (
     common_pb2,
+    ledger_pb2,
     reporting_pb2,
     reporting_pb2_grpc,
 )
@@ -275,7 +276,8 @@ def cmd_report_member(cli: Cli) -> int:
                 "累计 Received",
                 "本项目 Programme total",
                 "卡内 Stored value",
-                "冲正 Reversal",
+                "累计缴费 Contributed",
+                "备注 Note",
             ],
             [
                 [
@@ -287,11 +289,12 @@ def cmd_report_member(cli: Cli) -> int:
                     yuan(line.running_received_fen),
                     yuan(line.running_program_fen),
                     yuan(line.running_stored_value_fen),
-                    _reversal(line),
+                    yuan(line.running_contributed_fen),
+                    _note(line),
                 ]
                 for line in page.lines
             ],
-            right=(0, 3, 5, 6, 7),
+            right=(0, 3, 5, 6, 7, 8),
         )
         return f"{head}\n\n{body}"
 
@@ -336,7 +339,13 @@ def cmd_report_overdue_aid(cli: Cli) -> int:
     return EXIT_OK
 
 
-def _reversal(line: reporting_pb2.StatementLine) -> str:
+def _note(line: reporting_pb2.StatementLine) -> str:
+    """What a statement line is, beyond a payout: a contribution, a reversal, a
+    recovery, or a payout reversed since."""
+    if line.kind == ledger_pb2.ENTRY_KIND_CONTRIBUTION:
+        return f"缴费 contribution, period {line.period_id}"
+    if line.recovers_entry_id:
+        return f"追回 recovers {line.recovers_entry_id[:8]}"
     if line.reverses_entry_id:
         return f"reverses {line.reverses_entry_id[:8]} ({fmt.reason_label(line.reversal_reason)})"
     if line.reversed_by_entry_id:

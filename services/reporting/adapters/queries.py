@@ -32,7 +32,7 @@ from reporting.domain.report import (
     as_of_plan,
     rollup,
 )
-from reporting.domain.statement import EntryLine
+from reporting.domain.statement import CONTRIBUTION, EntryLine
 
 UNIT_COLUMNS = ", ".join(UNITS.columns)
 AS_OF_COLUMNS = ", ".join(AsOfEntry._fields)
@@ -51,7 +51,12 @@ AsOfFigures = tuple[
     dict[tuple[str, str], Figures], dict[tuple[str, int], MonthFigures], dict[str, int]
 ]
 STREAM_ROWS = 10_000
-LINE_COLUMNS = ", ".join(f.name for f in fields(EntryLine))
+# A statement's lines: the member's entries, and contributions (paid in: negative).
+ENTRY_LINE = ", ".join(f.name for f in fields(EntryLine) if f.name != "period_id") + ", ''"
+CONTRIBUTION_LINE = (
+    f"position, entry_id, '{CONTRIBUTION}', program_code, fiscal_year, -amount_fen,"
+    " effective_date, recorded_us, unit_code, '', '', '', period_id"
+)
 
 
 def _unit(row: Any) -> UnitNode:
@@ -346,14 +351,17 @@ class ReportQueries:
         return None if row is None else (str(row[1]), str(row[2]))
 
     def member_entries(self, member_id: str, fiscal_year: int) -> list[EntryLine]:
-        """The member's entries in ledger order (of one fiscal year, or all)."""
-        sql = f"SELECT {LINE_COLUMNS} FROM rpt_entries WHERE member_id = ?"
-        params: tuple[Any, ...] = (member_id,)
-        if fiscal_year:
-            sql += " AND fiscal_year = ?"
-            params += (fiscal_year,)
+        """The member's entries and contributions in ledger order (of one
+        fiscal year, or all)."""
+        where = "member_id = ?" + (" AND fiscal_year = ?" if fiscal_year else "")
+        params: tuple[Any, ...] = (member_id, fiscal_year) if fiscal_year else (member_id,)
         with self.db.transaction() as cur:
-            rows = cur.execute(sql + " ORDER BY position", params).fetchall()
+            rows = cur.execute(
+                f"SELECT {ENTRY_LINE} FROM rpt_entries WHERE {where} UNION ALL"
+                f" SELECT {CONTRIBUTION_LINE} FROM rpt_contributions WHERE {where}"
+                " ORDER BY 1",
+                params + params,
+            ).fetchall()
         return [EntryLine(*row) for row in rows]
 
     def receipts(self, member_id: str) -> list[Receipt]:

@@ -180,6 +180,9 @@ CONTRIBUTIONS = _table(
     " unit_code TEXT NOT NULL, unit_path TEXT NOT NULL",
     "CREATE INDEX IF NOT EXISTS rpt_contributions_programme"
     " ON rpt_contributions (program_code, fiscal_year, period_id)",
+    # A member's statement (reporting.adapters.queries.member_entries).
+    "CREATE INDEX IF NOT EXISTS rpt_contributions_member"
+    " ON rpt_contributions (member_id, position)",
 )
 CONTRIBUTION_TOTALS = _table(
     "rpt_contribution_totals",

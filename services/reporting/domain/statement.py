@@ -1,4 +1,8 @@
-"""A member's statement: every entry in ledger order with running totals."""
+"""A member's statement: every entry in ledger order with running totals.
+
+Payouts, reversals and recoveries move what the member received; a
+contribution (money the member paid into a mutual-aid pool) moves only what
+the member contributed."""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from dataclasses import dataclass
 from .facts import REVERSAL
 
 SUBSIDY = "SUBSIDY"  # programmes whose payouts stay on the member card
+CONTRIBUTION = "CONTRIBUTION"  # an EntryLine's kind for a contribution
 
 
 @dataclass(frozen=True)
@@ -24,6 +29,8 @@ class EntryLine:
     reverses_entry_id: str
     reason: str
     request_id: str
+    # A contribution: the pool's period (its amount is negative: paid in).
+    period_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -33,6 +40,7 @@ class StatementLine:
     running_received_fen: int
     running_program_fen: int
     running_stored_value_fen: int
+    running_contributed_fen: int = 0
 
 
 def statement(
@@ -42,17 +50,20 @@ def statement(
     maps (programme, year) to the programme's kind (subsidies are stored value)."""
     ordered = list(entries)
     reversed_by = {e.reverses_entry_id: e.entry_id for e in ordered if e.kind == REVERSAL}
-    received = stored = 0
+    received = stored = contributed = 0
     per_programme: dict[tuple[str, int], int] = {}
     lines = []
     for entry in ordered:
         key = (entry.program_code, entry.fiscal_year)
-        received += entry.amount_fen
-        per_programme[key] = per_programme.get(key, 0) + entry.amount_fen
-        if kinds.get(key) == SUBSIDY:
-            stored += entry.amount_fen
+        if entry.kind == CONTRIBUTION:
+            contributed -= entry.amount_fen
+        else:
+            received += entry.amount_fen
+            per_programme[key] = per_programme.get(key, 0) + entry.amount_fen
+            if kinds.get(key) == SUBSIDY:
+                stored += entry.amount_fen
         lines.append(
             StatementLine(entry, reversed_by.get(entry.entry_id, ""), received,
-                          per_programme[key], stored)
+                          per_programme.get(key, 0), stored, contributed)
         )  # fmt: skip
     return lines

@@ -43,6 +43,7 @@ from reporting.domain.report import (
     UnitFigures,
     UnitNode,
 )
+from reporting.domain.statement import CONTRIBUTION
 
 MAX_STREAM_LIMIT = 10_000_000
 MAX_CODE = 64
@@ -326,6 +327,7 @@ ENTRY_KINDS = {
     PAYOUT: ledger_pb2.ENTRY_KIND_PAYOUT,
     REVERSAL: ledger_pb2.ENTRY_KIND_REVERSAL,
     RECOVERY: ledger_pb2.ENTRY_KIND_RECOVERY,
+    CONTRIBUTION: ledger_pb2.ENTRY_KIND_CONTRIBUTION,
 }
 
 
@@ -354,6 +356,8 @@ def statement(found: Statement) -> reporting_pb2.MemberStatement:
                 running_received_fen=line.running_received_fen,
                 running_program_fen=line.running_program_fen,
                 running_stored_value_fen=line.running_stored_value_fen,
+                running_contributed_fen=line.running_contributed_fen,
+                period_id=e.period_id,
             )
         )
     return reporting_pb2.MemberStatement(

@@ -176,7 +176,7 @@ class GetMemberStatementRequest(_message.Message):
     def __init__(self, member_id: _Optional[str] = ..., fiscal_year: _Optional[int] = ..., page: _Optional[_Union[_common_pb2.PageRequest, _Mapping]] = ...) -> None: ...
 
 class StatementLine(_message.Message):
-    __slots__ = ("position", "entry_id", "kind", "program_code", "fiscal_year", "amount_fen", "effective_date", "recorded_at", "unit_code", "reverses_entry_id", "reversed_by_entry_id", "reversal_reason", "request_id", "running_received_fen", "running_program_fen", "running_stored_value_fen", "recovers_entry_id", "claim_id")
+    __slots__ = ("position", "entry_id", "kind", "program_code", "fiscal_year", "amount_fen", "effective_date", "recorded_at", "unit_code", "reverses_entry_id", "reversed_by_entry_id", "reversal_reason", "request_id", "running_received_fen", "running_program_fen", "running_stored_value_fen", "recovers_entry_id", "claim_id", "running_contributed_fen", "period_id")
     POSITION_FIELD_NUMBER: _ClassVar[int]
     ENTRY_ID_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
@@ -195,6 +195,8 @@ class StatementLine(_message.Message):
     RUNNING_STORED_VALUE_FEN_FIELD_NUMBER: _ClassVar[int]
     RECOVERS_ENTRY_ID_FIELD_NUMBER: _ClassVar[int]
     CLAIM_ID_FIELD_NUMBER: _ClassVar[int]
+    RUNNING_CONTRIBUTED_FEN_FIELD_NUMBER: _ClassVar[int]
+    PERIOD_ID_FIELD_NUMBER: _ClassVar[int]
     position: int
     entry_id: str
     kind: _ledger_pb2.EntryKind
@@ -213,7 +215,9 @@ class StatementLine(_message.Message):
     running_stored_value_fen: int
     recovers_entry_id: str
     claim_id: str
-    def __init__(self, position: _Optional[int] = ..., entry_id: _Optional[str] = ..., kind: _Optional[_Union[_ledger_pb2.EntryKind, str]] = ..., program_code: _Optional[str] = ..., fiscal_year: _Optional[int] = ..., amount_fen: _Optional[int] = ..., effective_date: _Optional[str] = ..., recorded_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., unit_code: _Optional[str] = ..., reverses_entry_id: _Optional[str] = ..., reversed_by_entry_id: _Optional[str] = ..., reversal_reason: _Optional[_Union[_ledger_pb2.ReversalReason, str]] = ..., request_id: _Optional[str] = ..., running_received_fen: _Optional[int] = ..., running_program_fen: _Optional[int] = ..., running_stored_value_fen: _Optional[int] = ..., recovers_entry_id: _Optional[str] = ..., claim_id: _Optional[str] = ...) -> None: ...
+    running_contributed_fen: int
+    period_id: str
+    def __init__(self, position: _Optional[int] = ..., entry_id: _Optional[str] = ..., kind: _Optional[_Union[_ledger_pb2.EntryKind, str]] = ..., program_code: _Optional[str] = ..., fiscal_year: _Optional[int] = ..., amount_fen: _Optional[int] = ..., effective_date: _Optional[str] = ..., recorded_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., unit_code: _Optional[str] = ..., reverses_entry_id: _Optional[str] = ..., reversed_by_entry_id: _Optional[str] = ..., reversal_reason: _Optional[_Union[_ledger_pb2.ReversalReason, str]] = ..., request_id: _Optional[str] = ..., running_received_fen: _Optional[int] = ..., running_program_fen: _Optional[int] = ..., running_stored_value_fen: _Optional[int] = ..., recovers_entry_id: _Optional[str] = ..., claim_id: _Optional[str] = ..., running_contributed_fen: _Optional[int] = ..., period_id: _Optional[str] = ...) -> None: ...
 
 class MemberReceipts(_message.Message):
     __slots__ = ("program_code", "fiscal_year", "kind", "received_fen", "payout_count", "reversal_count")
