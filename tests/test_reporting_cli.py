@@ -306,19 +306,27 @@ async def test_demo_posts_a_year_and_prints_the_report(
         ledger.keys.admin,
         "demo",
         "--enrol",
-        "60",
+        "400",
         "--year",
         "2026",
         "--seed",
         "5",
         "--reporting",
         reporting.server.address,
+        "--reviewer-key",
+        ledger.keys.reviewer,
     ]
     code = await asyncio.to_thread(main, argv)
     out, err = capsys.readouterr()
     assert code == 0, err
     assert "深圳市总工会" in out and "绿色出行" in out and "惠及工会会员" in out
     assert "replayed, none paid twice" in err
+    # The mutual-aid pool's year and emergency aid, in the report's own sections.
+    paid = re.search(r"approved them as a second identity, paid (\d+) from the pool", err)
+    assert paid is not None and int(paid.group(1)) >= 1, err
+    verified = re.search(r"emergency aid: (\d+) of (\d+) payouts verified", err)
+    assert verified is not None and 0 < int(verified.group(1)) <= int(verified.group(2)), err
+    assert "互助保障 Mutual aid" in out and "临时救助 Emergency aid" in out
     # Running it again replays: nothing is paid twice.
     before = await reporting.report("GD-SZ", 0)
     code = await asyncio.to_thread(main, argv)

@@ -110,6 +110,7 @@ def channel_target(address: str) -> tuple[str, list[tuple[str, str]]]:
 # Where `make up` (benefits_cli.stack) writes the development keys, under the data directory.
 DEV_KEYS_DIR = "keys"
 DEV_ADMIN_KEY = "dev-admin.key"
+DEV_REVIEWER_KEY = "reviewer.key"
 
 
 def dev_admin_key_path(env: Mapping[str, str] | None = None) -> Path:

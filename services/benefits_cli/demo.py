@@ -10,11 +10,19 @@
    (green travel 2,210万元, winter warmth 800万元, ...);
 4. posts a year of payouts in all-or-nothing batches, scaled to the
    membership (monthly green-travel credits, winter warmth before the Spring
-   Festival, education aid in August, mutual-aid claims, breakfasts for
-   sanitation workers, ...), every payout carrying the members-log position
-   it must be judged on; sends two batches again with the same request ids
-   (replayed, not paid twice) and reverses about 0.5% of the payouts;
-5. waits until the reporting service has them all and prints the city's
+   Festival, education aid in August, major-illness aid, emergency aid paid
+   first and verified after, breakfasts for sanitation workers, ...), every
+   payout carrying the members-log position it must be judged on; sends two
+   batches again with the same request ids (replayed, not paid twice) and
+   reverses about 0.5% of the payouts;
+5. runs the medical mutual-aid pool: about half the members contribute 120
+   yuan for the year, about 2% of them file a claim after the waiting period,
+   which is reviewed, approved by a second identity (maker-checker: the
+   reviewer key, ``--reviewer-key``, by default the development reviewer key
+   `make up` writes) and paid from the pool; hardship members with a paid
+   claim get secondary aid; most emergency aid is verified, some is left
+   overdue;
+6. waits until the reporting service has it all and prints the city's
    annual report.
 
 Everything is derived from ``--seed``: running the demo again with the same
@@ -24,17 +32,28 @@ seed replays (nothing is paid twice); another seed enrols other people.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
+import dataclasses
 import datetime as dt
+import os
 import random
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from google.protobuf.message import Message
 
 from benefits_cli import report_formats as rf
-from benefits_cli.client import CallError, LedgerClient
+from benefits_cli.client import (
+    DEV_REVIEWER_KEY,
+    CallError,
+    CredentialsError,
+    LedgerClient,
+    dev_admin_key_path,
+    read_key_file,
+)
 from benefits_cli.main import EXIT_FAILED, EXIT_OK, Cli, UsageError
 from benefits_cli.progress import Progress
 from benefits_platform.protos.benefits.v1 import (
@@ -96,6 +115,9 @@ class Programme:
     cap_yuan: int = 0
     groups: tuple[str, ...] = ()
     hardship_only: bool = False
+    mutual_aid: ledger_pb2.MutualAidRules | None = None
+    verify_within_days: int = 0
+    secondary_aid_of: str = ""
 
 
 K = ledger_pb2
@@ -140,8 +162,16 @@ PROGRAMMES = [
         K.PROGRAM_KIND_AID,
         774_000,
         hardship_only=True,
+        secondary_aid_of="MEDICAL_MUTUAL",
     ),
-    Programme("EMERGENCY_AID", "临时救助", "Emergency aid", K.PROGRAM_KIND_AID, 1_000_000),
+    Programme(
+        "EMERGENCY_AID",
+        "临时救助",
+        "Emergency aid",
+        K.PROGRAM_KIND_AID,
+        1_000_000,
+        verify_within_days=30,
+    ),
     Programme(
         "MEDICAL_MUTUAL",
         "职工医疗互助",
@@ -149,6 +179,19 @@ PROGRAMMES = [
         K.PROGRAM_KIND_MUTUAL_AID,
         236_842_105,
         cap_yuan=1_000_000,
+        # One period, the fiscal year: 120 yuan a member; claims from 90 days
+        # after the contribution, less 500 yuan, at 60% (in-patient) or 40%,
+        # at most 1,000,000 yuan a claim.
+        mutual_aid=ledger_pb2.MutualAidRules(
+            contribution_fen=12_000,
+            waiting_days=90,
+            deductible_fen=50_000,
+            categories=[
+                ledger_pb2.CategoryRatio(category="INPATIENT", ratio_bp=6_000),
+                ledger_pb2.CategoryRatio(category="OUTPATIENT_CHRONIC", ratio_bp=4_000),
+            ],
+            per_claim_cap_fen=100_000_000,
+        ),
     ),
     Programme(
         "WORK_STUDY",
@@ -369,6 +412,17 @@ def open_programmes(cli: Cli, year: int) -> None:
                 member_groups=list(p.groups), hardship_only=p.hardship_only
             ),
             request_id=f"demo-open-{p.code}-{year}",
+            mutual_aid=p.mutual_aid,
+            emergency=(
+                ledger_pb2.EmergencyRules(verify_within_days=p.verify_within_days)
+                if p.verify_within_days
+                else None
+            ),
+            secondary_aid=(
+                ledger_pb2.SecondaryAidRules(mutual_aid_program_code=p.secondary_aid_of)
+                if p.secondary_aid_of
+                else None
+            ),
         )
         cli.client.open_program(request)
     cli.note(f"opened {len(PROGRAMMES)} programmes for {year}")
@@ -378,21 +432,9 @@ def year_of_payouts(world: World, rng: random.Random) -> list[ledger_pb2.PostPay
     """The year's payouts, scaled to the members (see the module docstring)."""
     y, rows = world.year, []
     hardship = [m for m in world.members if m.hardship]
-    claims: list[Member] = []
 
     def pay(code: str, m: Member, yuan_: int, date: str, n: int) -> None:
-        rows.append(
-            ledger_pb2.PostPayoutRequest(
-                request_id=f"demo-{world.seed}-{y}-{code}-{m.member_id}-{n}",
-                member_id=m.member_id,
-                program_code=code,
-                fiscal_year=y,
-                amount_fen=yuan_ * 100,
-                effective_date=date,
-                external_ref=f"{code[:3]}-{m.member_id}-{n}",
-                members_position=world.members_position,
-            )
-        )
+        rows.append(payout(world, code, m, yuan_, date, n))
 
     for month in range(1, 13):
         for m in world.members:
@@ -411,26 +453,44 @@ def year_of_payouts(world: World, rng: random.Random) -> list[ledger_pb2.PostPay
             pay(
                 "MAJOR_ILLNESS", m, rng.randint(20, 80) * 100, f"{y}-{rng.randint(1, 12):02d}-10", 1
             )
-            claims.append(m)
-        if rng.random() < 0.05:
-            pay(
-                "MEDICAL_MUTUAL", m, rng.randint(2, 500) * 10, f"{y}-{rng.randint(1, 12):02d}-05", 1
-            )
         if rng.random() < 0.003:
             pay("EMERGENCY_AID", m, 2_500, f"{y}-{rng.randint(1, 12):02d}-12", 1)
         if rng.random() < 0.001:
             pay("LOAN_INTEREST", m, rng.randint(15_000, 40_000), f"{y}-12-15", 1)
         if rng.random() < 0.3:
             pay("FREE_CHECKUP", m, 300, f"{y}-{rng.randint(4, 6):02d}-15", 1)
-    for m in claims:
-        if m.hardship:
-            pay("SECONDARY_AID", m, 2_138, f"{y}-12-01", 1)
     rows.sort(key=lambda r: (r.effective_date, r.request_id))
     return rows
 
 
-def post_year(cli: Cli, world: World, rng: random.Random, batch: int) -> tuple[int, int, int]:
-    """Post the payouts; (posted, replayed by the retries, reversed)."""
+def payout(
+    world: World, code: str, m: Member, yuan_: int, date: str, n: int
+) -> ledger_pb2.PostPayoutRequest:
+    """The demo's n-th payout of ``code`` to ``m`` (its request id says which)."""
+    return ledger_pb2.PostPayoutRequest(
+        request_id=f"demo-{world.seed}-{world.year}-{code}-{m.member_id}-{n}",
+        member_id=m.member_id,
+        program_code=code,
+        fiscal_year=world.year,
+        amount_fen=yuan_ * 100,
+        effective_date=date,
+        external_ref=f"{code[:3]}-{m.member_id}-{n}",
+        members_position=world.members_position,
+    )
+
+
+@dataclass
+class Year:
+    """What the demo recorded: payouts (claims paid included), reversals, and
+    the emergency aid paid and not reversed."""
+
+    payouts: int = 0
+    reversals: int = 0
+    emergency: list[ledger_pb2.Entry] = field(default_factory=list)
+
+
+def post_year(cli: Cli, world: World, rng: random.Random, batch: int) -> Year:
+    """Post the payouts, send two batches again, reverse a few."""
     rows = year_of_payouts(world, rng)
     cli.note(f"posting {len(rows):,} payouts in batches of {batch:,}")
     ledger: LedgerClient = cli.client
@@ -466,7 +526,168 @@ def post_year(cli: Cli, world: World, rng: random.Random, batch: int) -> tuple[i
         bar.advance(1)
     bar.finish()
     cli.note(f"reversed {len(victims):,} payouts")
-    return len(entries), replayed, len(victims)
+    reversed_ids = {e.entry_id for e in victims}
+    emergency = [
+        e for e in entries if e.program_code == "EMERGENCY_AID" and e.entry_id not in reversed_ids
+    ]
+    return Year(len(entries), len(victims), emergency)
+
+
+def mutual_aid_year(
+    cli: Cli, world: World, rng: random.Random, batch: int, reviewer: LedgerClient | None
+) -> list[Member]:
+    """The medical mutual-aid pool's year (see the module docstring); the
+    members whose claims were paid."""
+    y, ledger = world.year, cli.client
+    code = "MEDICAL_MUTUAL"
+    contributors = [m for m in world.members if rng.random() < 0.5]
+    rows = [
+        ledger_pb2.RecordContributionRequest(
+            request_id=f"demo-{world.seed}-{y}-contribution-{m.member_id}",
+            member_id=m.member_id,
+            program_code=code,
+            fiscal_year=y,
+            period_id=str(y),
+            amount_fen=12_000,
+            effective_date=f"{y}-01-02",
+            external_ref=f"MED-{m.member_id}",
+            members_position=world.members_position,
+        )
+        for m in contributors
+    ]
+    for i in range(0, len(rows), batch):
+        ledger.call(
+            "RecordContributions",
+            ledger_pb2.RecordContributionsRequest(contributions=rows[i : i + batch]),
+            ledger_pb2.RecordContributionsResponse,
+        )
+    cli.note(f"{len(rows):,} members contributed 120 yuan each to the {code} pool")
+    claimants = [m for m in contributors if rng.random() < 0.02]
+    claims: list[tuple[Member, ledger_pb2.Claim, str]] = []
+    for m in claimants:
+        inpatient = rng.random() < 0.7
+        incident = dt.date(y, 4, 15) + dt.timedelta(days=rng.randint(0, 200))
+        bill = rng.randint(30, 250) * 10_000 if inpatient else rng.randint(5, 40) * 10_000
+        covered = bill * rng.randint(50, 70) // 100
+        rid = f"demo-{world.seed}-{y}-claim-{m.member_id}"
+        claim = ledger.call(
+            "FileClaim",
+            ledger_pb2.FileClaimRequest(
+                request_id=rid,
+                member_id=m.member_id,
+                program_code=code,
+                fiscal_year=y,
+                period_id=str(y),
+                category="INPATIENT" if inpatient else "OUTPATIENT_CHRONIC",
+                incident_date=incident.isoformat(),
+                bill_total_fen=bill,
+                insurance_covered_fen=covered,
+                self_paid_fen=bill - covered,
+                hospital="深圳市人民医院" if inpatient else "南山区社康中心",
+                bill_ref=f"BILL-{world.seed}-{y}-{m.member_id}",
+                members_position=world.members_position,
+            ),
+            ledger_pb2.Claim,
+        )
+        ledger.call(
+            "StartReview",
+            ledger_pb2.StartReviewRequest(request_id=f"{rid}-review", claim_id=claim.claim_id),
+            ledger_pb2.Claim,
+        )
+        paid_on = min(incident + dt.timedelta(days=20), dt.date(y, 12, 31)).isoformat()
+        claims.append((m, claim, paid_on))
+    if reviewer is None:
+        cli.note(
+            f"filed {len(claims):,} claims, left under review: approving needs a second "
+            "identity (maker-checker); pass --reviewer-key"
+        )
+        return []
+    paid: list[Member] = []
+    for m, claim, paid_on in claims:
+        rid = f"demo-{world.seed}-{y}-claim-{m.member_id}"
+        reviewer.call(
+            "ApproveClaim",
+            ledger_pb2.ApproveClaimRequest(request_id=f"{rid}-approve", claim_id=claim.claim_id),
+            ledger_pb2.Claim,
+        )
+        try:
+            ledger.call(
+                "PayClaim",
+                ledger_pb2.PayClaimRequest(
+                    request_id=f"{rid}-pay", claim_id=claim.claim_id, effective_date=paid_on
+                ),
+                ledger_pb2.Claim,
+            )
+        except CallError as error:
+            if error.status != "FAILED_PRECONDITION":
+                raise
+            continue  # the pool cannot pay it (yet): left approved
+        paid.append(m)
+    cli.note(
+        f"filed {len(claims):,} claims, approved them as a second identity, "
+        f"paid {len(paid):,} from the pool"
+    )
+    return paid
+
+
+@contextlib.contextmanager
+def reviewer_client(cli: Cli) -> Iterator[LedgerClient | None]:
+    """A ledger client that calls as the reviewer (a second identity, for
+    maker-checker): the key of --reviewer-key, BENEFITS_REVIEWER_KEY,
+    --reviewer-key-file, or the development reviewer key beside the
+    development admin key; None when there is none."""
+    a = cli.args
+    key = a.reviewer_key.strip() or os.environ.get("BENEFITS_REVIEWER_KEY", "").strip()
+    if not key:
+        path = Path(a.reviewer_key_file) if a.reviewer_key_file else None
+        if path is None and dev_admin_key_path().with_name(DEV_REVIEWER_KEY).is_file():
+            path = dev_admin_key_path().with_name(DEV_REVIEWER_KEY)
+        if path is not None:
+            try:
+                key = read_key_file(path, "--reviewer-key-file")
+            except CredentialsError as error:
+                raise UsageError(str(error)) from None
+    if not key:
+        yield None
+        return
+    credentials = dataclasses.replace(cli.credentials, api_key=key, source="reviewer key")
+    with LedgerClient(
+        a.ledger, a.timeout, a.request_id_prefix, credentials=credentials
+    ) as client:
+        yield client
+
+
+def secondary_aid(cli: Cli, world: World, paid: list[Member]) -> int:
+    """二次救助 for the hardship members among those whose claims were paid."""
+    rows = [
+        payout(world, "SECONDARY_AID", m, 2_138, f"{world.year}-12-01", 1)
+        for m in paid
+        if m.hardship
+    ]
+    if rows:
+        cli.client.post_payouts(rows)
+    cli.note(f"secondary aid paid to {len(rows):,} hardship members with a paid claim")
+    return len(rows)
+
+
+def verify_emergency_aid(cli: Cli, world: World, rng: random.Random, year: Year) -> None:
+    """Most emergency aid verified within its 30 days; the rest left to show as overdue."""
+    verified = 0
+    for entry in year.emergency:
+        if rng.random() < 0.8:
+            paid_on = dt.date.fromisoformat(entry.effective_date)
+            cli.client.call(
+                "VerifyEmergencyAid",
+                ledger_pb2.VerifyEmergencyAidRequest(
+                    request_id=f"demo-{world.seed}-verify-{entry.entry_id}",
+                    entry_id=entry.entry_id,
+                    verified_on=(paid_on + dt.timedelta(days=rng.randint(3, 25))).isoformat(),
+                    note="demo: the union visited and confirmed the hardship",
+                ),
+                ledger_pb2.EmergencyObligation,
+            )
+            verified += 1
+    cli.note(f"emergency aid: {verified:,} of {len(year.emergency):,} payouts verified")
 
 
 def wait_for_report(
@@ -501,10 +722,14 @@ def cmd_demo(cli: Cli) -> int:
     try:
         register_and_enrol(cli, world, rng, a.concurrency)
         open_programmes(cli, world.year)
-        posted, _replayed, reversed_ = post_year(cli, world, rng, a.batch)
+        year = post_year(cli, world, rng, a.batch)
+        with reviewer_client(cli) as reviewer:
+            paid = mutual_aid_year(cli, world, rng, a.batch, reviewer)
+        year.payouts += len(paid) + secondary_aid(cli, world, paid)
+        verify_emergency_aid(cli, world, rng, year)
         with reporting_client(cli) as client:
             cli.note("waiting for the reporting service to catch up")
-            report = wait_for_report(cli, client, world.year, posted, reversed_)
+            report = wait_for_report(cli, client, world.year, year.payouts, year.reversals)
     except CallError as error:
         cli.note(f"error: {error}")
         if error.hint():
@@ -531,4 +756,14 @@ def add_command(
     p.add_argument("--seed", type=int, default=1, help="the same seed replays the same demo")
     p.add_argument("--batch", type=int, default=1_000, help="payouts per call (default 1,000)")
     p.add_argument("--concurrency", type=int, default=16, help="members calls in flight")
+    p.add_argument(
+        "--reviewer-key",
+        default="",
+        metavar="KEY",
+        help="API key of a second identity with the REVIEWER role, to approve the demo's "
+        "mutual-aid claims (default: BENEFITS_REVIEWER_KEY, else the development reviewer key)",
+    )
+    p.add_argument(
+        "--reviewer-key-file", default="", metavar="FILE", help="the reviewer's key, from a file"
+    )
     reporting_option(p)

@@ -47,7 +47,7 @@ from typing import IO, Any
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from benefits_cli.client import Credentials
+from benefits_cli.client import DEV_ADMIN_KEY, DEV_REVIEWER_KEY, Credentials
 from benefits_platform.auth import ADMIN, ALL_UNITS, AUDITOR, POSTER, REVIEWER, ROLES, KeysFile
 from benefits_platform.config import DEFAULT_PORTS as _CONFIG_PORTS
 
@@ -139,9 +139,9 @@ class SignalTrap:
 
 
 DEV_KEY_ROLES = {
-    "all roles": ("dev-admin.key", ROLES),
+    "all roles": (DEV_ADMIN_KEY, ROLES),
     "POSTER": ("poster.key", (POSTER,)),
-    "REVIEWER": ("reviewer.key", (REVIEWER,)),
+    "REVIEWER": (DEV_REVIEWER_KEY, (REVIEWER,)),
     "AUDITOR": ("auditor.key", (AUDITOR,)),
     "ADMIN": ("admin.key", (ADMIN,)),
 }
