@@ -322,7 +322,7 @@ async def test_demo_posts_a_year_and_prints_the_report(
     assert "深圳市总工会" in out and "绿色出行" in out and "惠及工会会员" in out
     assert "replayed, none paid twice" in err
     # The mutual-aid pool's year and emergency aid, in the report's own sections.
-    paid = re.search(r"approved them as a second identity, paid (\d+) from the pool", err)
+    paid = re.search(r"approved the rest as a second identity, paid (\d+) from the pool", err)
     assert paid is not None and int(paid.group(1)) >= 1, err
     verified = re.search(r"emergency aid: (\d+) of (\d+) payouts verified", err)
     assert verified is not None and 0 < int(verified.group(1)) <= int(verified.group(2)), err

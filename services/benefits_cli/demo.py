@@ -121,6 +121,18 @@ class Programme:
 
 
 K = ledger_pb2
+# One period, the fiscal year: 120 yuan a member; claims from 90 days after the
+# contribution, less 500 yuan, at 60% (in-patient) or 40%, at most 1,000,000 yuan a claim.
+MEDICAL_RULES = ledger_pb2.MutualAidRules(
+    contribution_fen=12_000,
+    waiting_days=90,
+    deductible_fen=50_000,
+    categories=[
+        ledger_pb2.CategoryRatio(category="INPATIENT", ratio_bp=6_000),
+        ledger_pb2.CategoryRatio(category="OUTPATIENT_CHRONIC", ratio_bp=4_000),
+    ],
+    per_claim_cap_fen=100_000_000,
+)
 # Budgets as published (see the design brief); payouts are scaled to the demo's members.
 PROGRAMMES = [
     Programme(
@@ -179,19 +191,7 @@ PROGRAMMES = [
         K.PROGRAM_KIND_MUTUAL_AID,
         236_842_105,
         cap_yuan=1_000_000,
-        # One period, the fiscal year: 120 yuan a member; claims from 90 days
-        # after the contribution, less 500 yuan, at 60% (in-patient) or 40%,
-        # at most 1,000,000 yuan a claim.
-        mutual_aid=ledger_pb2.MutualAidRules(
-            contribution_fen=12_000,
-            waiting_days=90,
-            deductible_fen=50_000,
-            categories=[
-                ledger_pb2.CategoryRatio(category="INPATIENT", ratio_bp=6_000),
-                ledger_pb2.CategoryRatio(category="OUTPATIENT_CHRONIC", ratio_bp=4_000),
-            ],
-            per_claim_cap_fen=100_000_000,
-        ),
+        mutual_aid=MEDICAL_RULES,
     ),
     Programme(
         "WORK_STUDY",
@@ -564,6 +564,7 @@ def mutual_aid_year(
     cli.note(f"{len(rows):,} members contributed 120 yuan each to the {code} pool")
     claimants = [m for m in contributors if rng.random() < 0.02]
     claims: list[tuple[Member, ledger_pb2.Claim, str]] = []
+    deductible = MEDICAL_RULES.deductible_fen
     for m in claimants:
         inpatient = rng.random() < 0.7
         incident = dt.date(y, 4, 15) + dt.timedelta(days=rng.randint(0, 200))
@@ -603,8 +604,22 @@ def mutual_aid_year(
         )
         return []
     paid: list[Member] = []
+    rejected = 0
     for m, claim, paid_on in claims:
         rid = f"demo-{world.seed}-{y}-claim-{m.member_id}"
+        if claim.self_paid_fen <= deductible:  # nothing to pay: the reviewer rejects it
+            reviewer.call(
+                "RejectClaim",
+                ledger_pb2.RejectClaimRequest(
+                    request_id=f"{rid}-reject",
+                    claim_id=claim.claim_id,
+                    reason=ledger_pb2.CLAIM_REJECTION_REASON_NOT_COVERED,
+                    note="self-paid amount within the deductible",
+                ),
+                ledger_pb2.Claim,
+            )
+            rejected += 1
+            continue
         reviewer.call(
             "ApproveClaim",
             ledger_pb2.ApproveClaimRequest(request_id=f"{rid}-approve", claim_id=claim.claim_id),
@@ -624,8 +639,8 @@ def mutual_aid_year(
             continue  # the pool cannot pay it (yet): left approved
         paid.append(m)
     cli.note(
-        f"filed {len(claims):,} claims, approved them as a second identity, "
-        f"paid {len(paid):,} from the pool"
+        f"filed {len(claims):,} claims, rejected {rejected:,} within the deductible, approved "
+        f"the rest as a second identity, paid {len(paid):,} from the pool"
     )
     return paid
 
