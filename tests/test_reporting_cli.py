@@ -348,3 +348,6 @@ def test_statement_notes_say_what_each_line_is() -> None:
         "reversed by abcdef01"
     )
     assert _note(line(kind=ledger_pb2.ENTRY_KIND_PAYOUT)) == ""
+    assert _note(line(kind=ledger_pb2.ENTRY_KIND_PAYOUT, claim_id="410d9ec1-58b5")) == (
+        "理赔 pays claim 410d9ec1"
+    )

@@ -341,9 +341,11 @@ def cmd_report_overdue_aid(cli: Cli) -> int:
 
 def _note(line: reporting_pb2.StatementLine) -> str:
     """What a statement line is, beyond a payout: a contribution, a reversal, a
-    recovery, or a payout reversed since."""
+    recovery, a claim paid, or a payout reversed since."""
     if line.kind == ledger_pb2.ENTRY_KIND_CONTRIBUTION:
         return f"缴费 contribution, period {line.period_id}"
+    if line.claim_id and not line.reversed_by_entry_id:
+        return f"理赔 pays claim {line.claim_id[:8]}"
     if line.recovers_entry_id:
         return f"追回 recovers {line.recovers_entry_id[:8]}"
     if line.reverses_entry_id:
