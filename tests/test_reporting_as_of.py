@@ -11,11 +11,14 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
+
 from benefits_platform.config import StoreConfig
 from benefits_platform.protos.benefits.v1 import events_pb2, ledger_pb2, reporting_pb2
 from benefits_platform.sqlstore import Database
 from reporting.adapters.tables import ProjectionStore
 from reporting.application import ReportingApplication
+from reporting.domain import projection
 from reporting.entrypoints import converters as C
 from tests.conftest import RunningLedger
 from tests.reporting_support import (
@@ -75,9 +78,18 @@ def both(
     return C.annual_report(fast, positions, now), C.annual_report(recounted, positions, now)
 
 
+@pytest.mark.parametrize("bucket", [0, 4, 1])
 async def test_as_of_reports_equal_the_recount_for_every_time(
-    ledger: RunningLedger, reporting: RunningReporting
+    ledger: RunningLedger,
+    reporting: RunningReporting,
+    bucket: int,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """With the real bucket size (0) every entry falls in one bucket; with
+    buckets of 4 and of 1 ledger positions the reports cross settled buckets,
+    the bucket where T falls and later ones, through the SQL of each store."""
+    if bucket:
+        monkeypatch.setattr(projection, "AS_OF_BUCKET", bucket)
     await fixed_scenario(ledger)
     await reporting.caught_up(ledger)
     # Backdated entries and reversals recorded after the scenario.
@@ -121,6 +133,9 @@ async def test_as_of_reports_equal_the_recount_for_every_time(
             if unit == "":
                 totals.add(report.totals.SerializeToString())
     assert len(totals) == len(times) + 1  # every entry changed the figures once it counted
+    with app.store.db.transaction() as cur:
+        buckets = cur.execute("SELECT COUNT(*) FROM rpt_buckets").fetchone()[0]
+    assert buckets == 1 if not bucket else buckets >= 17 // bucket
 
     # Over gRPC: the same report, and a time among the out-of-order entries.
     middle = (base + dt.timedelta(seconds=2, microseconds=500_000)).replace(tzinfo=dt.UTC)

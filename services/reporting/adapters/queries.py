@@ -16,8 +16,8 @@ from typing import Any
 
 from benefits_platform.sqlstore import Cursor
 from reporting.adapters.tables import MEMBERS_TABLE, UNITS, ProjectionStore
+from reporting.domain import projection
 from reporting.domain.facts import ROOT
-from reporting.domain.projection import AS_OF_BUCKET
 from reporting.domain.report import (
     ROOT_NODE,
     UNASSIGNED_NODE,
@@ -209,7 +209,7 @@ class ReportQueries:
                 ).fetchall()
             ),
             as_of_us,
-            AS_OF_BUCKET,
+            projection.AS_OF_BUCKET,
         )
         params = (fiscal_year, plan.settled_below)
         for code, path, month, *values in cur.execute(
