@@ -328,6 +328,7 @@ async def test_demo_posts_a_year_and_prints_the_report(
     assert verified is not None and 0 < int(verified.group(1)) <= int(verified.group(2)), err
     assert "互助保障 Mutual aid" in out and "临时救助 Emergency aid" in out
     # Running it again replays: nothing is paid twice.
+    await reporting.caught_up(ledger)
     before = await reporting.report("GD-SZ", 0)
     code = await asyncio.to_thread(main, argv)
     capsys.readouterr()

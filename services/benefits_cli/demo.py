@@ -481,12 +481,36 @@ def payout(
 
 @dataclass
 class Year:
-    """What the demo recorded: payouts (claims paid included), reversals, and
-    the emergency aid paid and not reversed."""
+    """What the demo recorded: payouts (claims paid included), reversals, the
+    emergency aid paid and not reversed, and what the report must show of the
+    mutual-aid claims and the verifications once it has caught up."""
 
     payouts: int = 0
     reversals: int = 0
     emergency: list[ledger_pb2.Entry] = field(default_factory=list)
+    verified: int = 0
+    claims_filed: int = 0
+    claims_rejected: int = 0
+    claims_paid: int = 0
+
+    def shown_in(self, report: reporting_pb2.AnnualReport) -> bool:
+        """Whether ``report`` holds all of it."""
+        t = report.totals
+        mutual = [c.totals for c in report.mutual_aid]
+        rejected = sum(
+            s.count
+            for c in mutual
+            for s in c.by_state
+            if s.state == ledger_pb2.CLAIM_STATE_REJECTED
+        )
+        return (
+            t.payout_count >= self.payouts
+            and t.reversal_count >= self.reversals
+            and sum(e.verified_count for e in report.emergency_aid) >= self.verified
+            and sum(c.claim_count for c in mutual) >= self.claims_filed
+            and sum(c.paid_count for c in mutual) >= self.claims_paid
+            and rejected >= self.claims_rejected
+        )
 
 
 def post_year(cli: Cli, world: World, rng: random.Random, batch: int) -> Year:
@@ -534,7 +558,12 @@ def post_year(cli: Cli, world: World, rng: random.Random, batch: int) -> Year:
 
 
 def mutual_aid_year(
-    cli: Cli, world: World, rng: random.Random, batch: int, reviewer: LedgerClient | None
+    cli: Cli,
+    world: World,
+    rng: random.Random,
+    batch: int,
+    reviewer: LedgerClient | None,
+    year: Year,
 ) -> list[Member]:
     """The medical mutual-aid pool's year (see the module docstring); the
     members whose claims were paid."""
@@ -597,6 +626,7 @@ def mutual_aid_year(
         )
         paid_on = min(incident + dt.timedelta(days=20), dt.date(y, 12, 31)).isoformat()
         claims.append((m, claim, paid_on))
+    year.claims_filed = len(claims)
     if reviewer is None:
         cli.note(
             f"filed {len(claims):,} claims, left under review: approving needs a second "
@@ -638,6 +668,7 @@ def mutual_aid_year(
                 raise
             continue  # the pool cannot pay it (yet): left approved
         paid.append(m)
+    year.claims_rejected, year.claims_paid = rejected, len(paid)
     cli.note(
         f"filed {len(claims):,} claims, rejected {rejected:,} within the deductible, approved "
         f"the rest as a second identity, paid {len(paid):,} from the pool"
@@ -702,19 +733,21 @@ def verify_emergency_aid(cli: Cli, world: World, rng: random.Random, year: Year)
                 ledger_pb2.EmergencyObligation,
             )
             verified += 1
+    year.verified = verified
     cli.note(f"emergency aid: {verified:,} of {len(year.emergency):,} payouts verified")
 
 
 def wait_for_report(
-    cli: Cli, client: Any, year: int, payouts: int, reversals: int
+    cli: Cli, client: Any, fiscal_year: int, year: Year
 ) -> reporting_pb2.AnnualReport:
-    """The city's report, once the projections hold every entry posted."""
-    request = reporting_pb2.GetAnnualReportRequest(fiscal_year=year, unit_code=CITY, unit_depth=1)
+    """The city's report, once the projections hold everything the demo recorded."""
+    request = reporting_pb2.GetAnnualReportRequest(
+        fiscal_year=fiscal_year, unit_code=CITY, unit_depth=1
+    )
     deadline = time.monotonic() + WAIT_SECONDS
     while True:
         report: reporting_pb2.AnnualReport = client.annual_report(request)
-        t = report.totals
-        if t.payout_count >= payouts and t.reversal_count >= reversals:
+        if year.shown_in(report):
             return report
         if time.monotonic() > deadline:
             cli.note("the reporting service has not caught up yet; the report may be partial")
@@ -739,12 +772,12 @@ def cmd_demo(cli: Cli) -> int:
         open_programmes(cli, world.year)
         year = post_year(cli, world, rng, a.batch)
         with reviewer_client(cli) as reviewer:
-            paid = mutual_aid_year(cli, world, rng, a.batch, reviewer)
+            paid = mutual_aid_year(cli, world, rng, a.batch, reviewer, year)
         year.payouts += len(paid) + secondary_aid(cli, world, paid)
         verify_emergency_aid(cli, world, rng, year)
         with reporting_client(cli) as client:
             cli.note("waiting for the reporting service to catch up")
-            report = wait_for_report(cli, client, world.year, year.payouts, year.reversals)
+            report = wait_for_report(cli, client, world.year, year)
     except CallError as error:
         cli.note(f"error: {error}")
         if error.hint():
