@@ -26,7 +26,10 @@ One run, on this machine:
      (depth 4), and ``--as-of-calls`` "as recorded up to T" reports of the
      city, T after every entry and T halfway through the ledger's recorded
      times;
-  d. the service's peak resident memory (VmHWM) after all of it.
+  d. the service's peak resident memory (VmHWM) after all of it;
+  e. with ``--verify``: the auditors' VerifyLedger (hash chains, postings, and
+     every projection rebuilt into a scratch store and compared; no ledger
+     store here), its time and events per second (not in d).
 
     .venv/bin/python benchmarks/bench_reporting.py                       # 1,000,000 payouts
     .venv/bin/python benchmarks/bench_reporting.py --payouts 200000      # quicker
@@ -527,12 +530,33 @@ async def run(args: argparse.Namespace, base: Path, dsn: str) -> dict[str, Any]:
                 log(f"c. {name}: {results['latency'][name]}")
         results["peak_rss_mb"] = round(service.peak_rss_mb(), 1)
         log(f"d. peak memory: {results['peak_rss_mb']} MB")
+        if args.verify:
+            results["verify"] = await verify(service, base, ledger + members)
+            log(f"e. verify: {results['verify']}")
         await nc.close()
     finally:
         if service is not None:
             service.stop()
         nats_server.stop()
     return results
+
+
+async def verify(service: Reporting, base: Path, events: int) -> dict[str, Any]:
+    """VerifyLedger over both streams (no ledger store to compare with)."""
+    key = keys_for(base / "data" / "keys" / "api-keys.json").auditor
+    async with channel(f"127.0.0.1:{service.port}", key) as opened:
+        stub = reporting_pb2_grpc.ReportingServiceStub(opened)
+        started = time.perf_counter()
+        verdict = None
+        async for reply in stub.VerifyLedger(
+            reporting_pb2.VerifyLedgerRequest(ledger_store="none"), timeout=3600
+        ):
+            if reply.HasField("verdict"):
+                verdict = reply.verdict
+        seconds = time.perf_counter() - started
+    if verdict is None or not verdict.ok:
+        raise RuntimeError(f"VerifyLedger did not pass: {verdict}")
+    return {"seconds": round(seconds, 1), "events_per_s": round(events / seconds)}
 
 
 def main() -> int:
@@ -545,6 +569,7 @@ def main() -> int:
     parser.add_argument("--as-of-calls", type=int, default=20)
     parser.add_argument("--store", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--verify", action="store_true", help="also time VerifyLedger (e)")
     parser.add_argument(
         "--profile",
         default="",
@@ -595,6 +620,12 @@ def main() -> int:
         f"{results['peak_rss_after_rebuild_mb']} MB after the rebuild, "
         f"{results['peak_rss_before_as_of_mb']} MB before the as-of reports)"
     )
+    if "verify" in results:
+        v = results["verify"]
+        print(
+            f"e. VerifyLedger                 {v['events_per_s']:>10,} events/s   "
+            f"({v['seconds']} s: chains, postings, projections rebuilt and compared)"
+        )
     return 0
 
 

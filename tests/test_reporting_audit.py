@@ -24,6 +24,7 @@ import pytest
 
 from benefits_platform.config import ServiceConfig, StoreConfig
 from benefits_platform.protos.benefits.v1 import events_pb2, reporting_pb2
+from reporting import auditing
 from reporting.adapters.ledger_store import SCHEMA_ENV
 from reporting.application import Rebuild, Verification
 from tests.conftest import RunningLedger, start_ledger, stop_ledger
@@ -62,9 +63,13 @@ def checks(verdict: reporting_pb2.AuditVerdict) -> dict[str, reporting_pb2.Audit
     return {c.name: c for c in verdict.checks}
 
 
+@pytest.mark.parametrize("chunk", [0, 4])
 async def test_a_clean_ledger_passes_every_check(
-    ledger: RunningLedger, reporting: RunningReporting
+    ledger: RunningLedger, reporting: RunningReporting, chunk: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """(``chunk``: 4 messages checked and applied at a time, not CHECK_CHUNK.)"""
+    if chunk:
+        monkeypatch.setattr(auditing, "CHECK_CHUNK", chunk)
     await fixed_scenario(ledger)
     await reporting.caught_up(ledger)
     verdict = await reporting.verify()
@@ -224,9 +229,13 @@ async def test_tampering_with_a_copy_of_the_store_is_named(
         await stop_reporting(reporting)
 
 
+@pytest.mark.parametrize("chunk", [0, 4])
 async def test_a_message_deleted_from_the_stream_is_named(
-    sqlite_ledger: RunningLedger, tmp_path: Path
+    sqlite_ledger: RunningLedger, tmp_path: Path, chunk: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """(``chunk``: 4 messages checked and applied at a time, not CHECK_CHUNK.)"""
+    if chunk:
+        monkeypatch.setattr(auditing, "CHECK_CHUNK", chunk)
     ledger = sqlite_ledger
     await fixed_scenario(ledger)
     assert ledger.server.app is not None and ledger.server.relay is not None
