@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import grpc
 import pytest
+import structlog.testing
 
 from benefits_platform.envelopes import verify_chain
 from benefits_platform.protos.benefits.v1 import common_pb2, events_pb2, ledger_pb2
@@ -105,6 +106,28 @@ async def test_batch_all_or_nothing(opened):
         ledger_pb2.GetProgramRequest(code="WINTER_WARMTH", fiscal_year=2026)
     )
     assert program.committed_fen == 50_000 and program.payout_count == 50
+
+
+async def test_a_replayed_batch_leaves_no_warning_behind(opened):
+    """A batch sent again is replayed after the store refuses its ids: that
+    transaction rolls back, and on PostgreSQL the notification ids it drew are
+    gone for good. The next group's gap is expected then, not a warning."""
+    stub = opened.stub
+    rows = [payout(f"b{i}", member=f"M{i}", amount=100) for i in range(3)]
+    with structlog.testing.capture_logs() as logged:
+        await stub.PostPayouts(ledger_pb2.PostPayoutsRequest(payouts=rows))
+        again = await stub.PostPayouts(ledger_pb2.PostPayoutsRequest(payouts=rows))
+        await stub.PostPayout(payout("after", member="M9"))
+    assert again.replayed_count == 3
+    gaps = [e for e in logged if e["event"] == "ledger.log_gap"]
+    assert not [e for e in gaps if e["log_level"] == "warning"], gaps
+    app = opened.server.app
+    last = app.recorder.max_notification_id()
+    stored = len(app.recorder.select_notifications(start=1, limit=10_000))
+    if opened.config.store.is_postgres:
+        assert last > stored  # the rolled-back insert's ids were skipped
+    else:
+        assert last == stored
 
 
 async def test_member_entries_are_paged(opened):

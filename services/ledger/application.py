@@ -130,6 +130,9 @@ class LedgerApplication(ClaimsService, Application[UUID]):
         self.shared_store: SharedPostgresRecorder | None = (
             self.recorder if isinstance(self.recorder, SharedPostgresRecorder) else None
         )
+        # Whether a store transaction rolled back since the last group was
+        # recorded (see _note_position).
+        self._rolled_back = False
         self.catch_up()
 
     # -- the book -------------------------------------------------------------------
@@ -261,8 +264,10 @@ class LedgerApplication(ClaimsService, Application[UUID]):
             stored = stored_events(self.mapper, events, STATE_JSON)
             notification_ids = self.recorder.insert_events(stored)
         except IntegrityError:
+            self._rolled_back = True
             raise
         except PersistenceError as error:
+            self._rolled_back = True
             log.error("ledger.store_failed", error=type(error).__name__)
             # The commit may or may not have happened: the log decides.
             self.catch_up()
@@ -275,11 +280,23 @@ class LedgerApplication(ClaimsService, Application[UUID]):
                 self.book.programmes[aggregate.id] = aggregate
         self._log_recorded(events)
         if notification_ids:
-            first = notification_ids[0]
-            if first != self.book.position + 1:
-                log.warning("ledger.log_gap", expected=self.book.position + 1, got=first)
-            self.book.position = notification_ids[-1]
+            self._note_position(notification_ids[0], notification_ids[-1])
         return results
+
+    def _note_position(self, first: int, last: int) -> None:
+        """The book is at ``last``; a group that did not start right after the
+        book's position is logged. After a rolled-back store transaction (a
+        request id recorded already, a failed write) that is expected on
+        PostgreSQL, whose sequences do not give back the notification ids the
+        transaction drew: INFO. Any other gap: WARNING."""
+        expected = self.book.position + 1
+        if first != expected:
+            if self._rolled_back:
+                log.info("ledger.log_gap", expected=expected, got=first, after_rollback=True)
+            else:
+                log.warning("ledger.log_gap", expected=expected, got=first)
+        self._rolled_back = False
+        self.book.position = last
 
     @staticmethod
     def _log_recorded(events: list[Any]) -> None:
