@@ -116,8 +116,8 @@ class Programme:
     groups: tuple[str, ...] = ()
     hardship_only: bool = False
     mutual_aid: ledger_pb2.MutualAidRules | None = None
-    verify_within_days: int = 0
-    secondary_aid_of: str = ""
+    emergency: ledger_pb2.EmergencyRules | None = None
+    secondary_aid: ledger_pb2.SecondaryAidRules | None = None
 
 
 K = ledger_pb2
@@ -174,7 +174,7 @@ PROGRAMMES = [
         K.PROGRAM_KIND_AID,
         774_000,
         hardship_only=True,
-        secondary_aid_of="MEDICAL_MUTUAL",
+        secondary_aid=ledger_pb2.SecondaryAidRules(mutual_aid_program_code="MEDICAL_MUTUAL"),
     ),
     Programme(
         "EMERGENCY_AID",
@@ -182,7 +182,7 @@ PROGRAMMES = [
         "Emergency aid",
         K.PROGRAM_KIND_AID,
         1_000_000,
-        verify_within_days=30,
+        emergency=ledger_pb2.EmergencyRules(verify_within_days=30),
     ),
     Programme(
         "MEDICAL_MUTUAL",
@@ -413,16 +413,8 @@ def open_programmes(cli: Cli, year: int) -> None:
             ),
             request_id=f"demo-open-{p.code}-{year}",
             mutual_aid=p.mutual_aid,
-            emergency=(
-                ledger_pb2.EmergencyRules(verify_within_days=p.verify_within_days)
-                if p.verify_within_days
-                else None
-            ),
-            secondary_aid=(
-                ledger_pb2.SecondaryAidRules(mutual_aid_program_code=p.secondary_aid_of)
-                if p.secondary_aid_of
-                else None
-            ),
+            emergency=p.emergency,
+            secondary_aid=p.secondary_aid,
         )
         cli.client.open_program(request)
     cli.note(f"opened {len(PROGRAMMES)} programmes for {year}")
@@ -592,7 +584,8 @@ def mutual_aid_year(
         )
     cli.note(f"{len(rows):,} members contributed 120 yuan each to the {code} pool")
     claimants = [m for m in contributors if rng.random() < 0.02]
-    claims: list[tuple[Member, ledger_pb2.Claim, str]] = []
+    # (request id, claim, date to pay it on, member)
+    claims: list[tuple[str, ledger_pb2.Claim, str, Member]] = []
     deductible = MEDICAL_RULES.deductible_fen
     for m in claimants:
         inpatient = rng.random() < 0.7
@@ -625,7 +618,7 @@ def mutual_aid_year(
             ledger_pb2.Claim,
         )
         paid_on = min(incident + dt.timedelta(days=20), dt.date(y, 12, 31)).isoformat()
-        claims.append((m, claim, paid_on))
+        claims.append((rid, claim, paid_on, m))
     year.claims_filed = len(claims)
     if reviewer is None:
         cli.note(
@@ -635,8 +628,7 @@ def mutual_aid_year(
         return []
     paid: list[Member] = []
     rejected = 0
-    for m, claim, paid_on in claims:
-        rid = f"demo-{world.seed}-{y}-claim-{m.member_id}"
+    for rid, claim, paid_on, m in claims:
         if claim.self_paid_fen <= deductible:  # nothing to pay: the reviewer rejects it
             reviewer.call(
                 "RejectClaim",

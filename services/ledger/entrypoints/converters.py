@@ -101,19 +101,26 @@ def close_program(req: ledger_pb2.CloseProgramRequest) -> CloseProgram:
     return cmd
 
 
-def post_payout(req: ledger_pb2.PostPayoutRequest, caller: str = "") -> PostPayout:
-    return PostPayout(
-        request_id=req.request_id,
-        member_id=req.member_id,
-        program_code=req.program_code,
-        fiscal_year=req.fiscal_year,
-        amount_fen=req.amount_fen,
-        effective_date=req.effective_date,
-        external_ref=req.external_ref,
-        note=req.note,
-        members_position=req.members_position,
-        actor=caller or actor(),
+# PostPayout's fields but the actor, in their order.
+PayoutRow = tuple[str, str, str, int, int, str, str, str, int]
+
+
+def payout_row(req: ledger_pb2.PostPayoutRequest) -> PayoutRow:
+    return (
+        req.request_id,
+        req.member_id,
+        req.program_code,
+        req.fiscal_year,
+        req.amount_fen,
+        req.effective_date,
+        req.external_ref,
+        req.note,
+        req.members_position,
     )
+
+
+def post_payout(req: ledger_pb2.PostPayoutRequest, caller: str = "") -> PostPayout:
+    return PostPayout(*payout_row(req), actor=caller or actor())
 
 
 def post_payouts(req: ledger_pb2.PostPayoutsRequest) -> PostPayoutBatch:
@@ -130,27 +137,10 @@ def post_payouts(req: ledger_pb2.PostPayoutsRequest) -> PostPayoutBatch:
 # (marshal's format is the interpreter's own).
 
 
-# PostPayout's fields but the actor, in their order.
-PayoutRow = tuple[str, str, str, int, int, str, str, str, int]
-
-
 def prepare_payouts(req: ledger_pb2.PostPayoutsRequest) -> bytes:
     """In a front: the batch's rows, validated as the core would (refusals name
     ``payouts[i]``), as marshalled tuples of PostPayout's fields but the actor."""
-    rows: tuple[PayoutRow, ...] = tuple(
-        (
-            r.request_id,
-            r.member_id,
-            r.program_code,
-            r.fiscal_year,
-            r.amount_fen,
-            r.effective_date,
-            r.external_ref,
-            r.note,
-            r.members_position,
-        )
-        for r in req.payouts
-    )
+    rows = tuple(payout_row(r) for r in req.payouts)
     PostPayoutBatch(tuple(PostPayout(*row) for row in rows)).validate()
     return marshal.dumps(rows)
 
