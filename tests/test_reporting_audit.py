@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import grpc
@@ -22,12 +21,12 @@ import nats
 import psycopg
 import pytest
 
-from benefits_platform.config import ServiceConfig, StoreConfig
+from benefits_platform.config import StoreConfig
 from benefits_platform.protos.benefits.v1 import events_pb2, reporting_pb2
 from reporting import auditing
 from reporting.adapters.ledger_store import SCHEMA_ENV
 from reporting.application import Rebuild, Verification
-from tests.conftest import RunningLedger, start_ledger, stop_ledger
+from tests.conftest import RunningLedger
 from tests.reporting_support import (
     WAIT,
     WARMTH,
@@ -36,27 +35,13 @@ from tests.reporting_support import (
     post,
     reporting,
     reporting_config,
+    sqlite_ledger,
     start_reporting,
     stop_reporting,
 )
-from tests.support import NatsServer, key_id
+from tests.support import key_id
 
-__all__ = ["reporting"]  # a fixture, used by name
-
-
-@pytest.fixture
-async def sqlite_ledger(tmp_path: Path, nats_server: NatsServer) -> AsyncIterator[RunningLedger]:
-    config = ServiceConfig(
-        service="ledger",
-        port=0,
-        data_dir=tmp_path,
-        nats_url=nats_server.url,
-        store=StoreConfig(kind="sqlite", sqlite_path=tmp_path / "ledger" / "events.sqlite"),
-        shutdown_grace_seconds=0.5,
-    )
-    running = await start_ledger(config)
-    yield running
-    await stop_ledger(running)
+__all__ = ["reporting", "sqlite_ledger"]  # fixtures, used by name
 
 
 def checks(verdict: reporting_pb2.AuditVerdict) -> dict[str, reporting_pb2.AuditCheck]:

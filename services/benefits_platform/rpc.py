@@ -3,8 +3,9 @@ RPC binds its request id and caller id for logging.
 
 Servicer methods are wrapped with :func:`rpc` (server-streaming ones, async
 generators, with :func:`rpc_stream`); a DomainError becomes its status code with
-the domain's message, anything else becomes INTERNAL with a generic message (the
-details go to the log, not to the caller).
+the domain's message, an outage of NATS or the database UNAVAILABLE (retry the
+call), anything else INTERNAL with a generic message (the details go to the
+log, not to the caller).
 
 :class:`CallLimits`, which every service applies to each method handler
 (innermost, inside authentication; see benefits_platform.server.GuardedServer),
@@ -21,12 +22,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import sys
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar
 
 import grpc
+import nats.errors
 import structlog
+from eventsourcing.persistence import InterfaceError as PersistenceInterfaceError
+from eventsourcing.persistence import OperationalError as PersistenceOperationalError
+from nats.js.errors import ServiceUnavailableError
 
 from benefits_platform import identity, logs
 from benefits_platform.domain_errors import DomainError
@@ -38,6 +44,14 @@ REQUEST_ID_HEADER = "x-request-id"
 MAX_DETAILS = 1000
 DEFAULT_UNARY_SECONDS = 60.0
 DEFAULT_STREAM_SECONDS = 3600.0
+_NATS_OUTAGES = (
+    nats.errors.TimeoutError,
+    nats.errors.NoRespondersError,
+    nats.errors.ConnectionClosedError,
+    nats.errors.ConnectionReconnectingError,
+    nats.errors.StaleConnectionError,
+    ServiceUnavailableError,
+)
 
 Req = TypeVar("Req")
 Resp = TypeVar("Resp")
@@ -72,13 +86,35 @@ def details(message: str) -> str:
     return message if len(message) <= MAX_DETAILS else message[: MAX_DETAILS - 1] + "…"
 
 
+def outage(error: BaseException) -> str | None:
+    """Which backing service ``error`` says did not answer (NATS or the
+    database: lost, restarting, electing a leader), or None for anything
+    else. Such a call may be retried as it is (a command with the same
+    request id): UNAVAILABLE, not INTERNAL."""
+    if isinstance(error, _NATS_OUTAGES):
+        return "NATS"
+    if isinstance(error, PersistenceOperationalError | PersistenceInterfaceError):
+        return "the database"
+    psycopg = sys.modules.get("psycopg")  # loaded only where PostgreSQL is used
+    if psycopg is not None and isinstance(error, psycopg.OperationalError):
+        return "the database"
+    return None
+
+
 async def abort_for(context: grpc.aio.ServicerContext, error: Exception) -> None:
     """Abort the call for ``error`` (always raises): a DomainError with its
-    status code and message, anything else INTERNAL."""
+    status code and message, an outage of NATS or the database UNAVAILABLE,
+    anything else INTERNAL."""
     if isinstance(error, DomainError):
         message = details(error.message)
         log.info("rpc.refused", status=error.status, reason=message)
         await context.abort(status_code(error), message)
+    if (service := outage(error)) is not None:
+        log.warning("rpc.unavailable", service=service, error=type(error).__name__)
+        await context.abort(
+            grpc.StatusCode.UNAVAILABLE,
+            f"{service} did not answer; retry shortly (a command with the same request id)",
+        )
     log.error("rpc.failed", exc_info=error)
     await context.abort(grpc.StatusCode.INTERNAL, "internal error; see server log")
 

@@ -9,19 +9,35 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, TypeVar
 
+import nats.errors
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StatusCode
-from nats.js.errors import APIError, NotFoundError
+from nats.js.errors import APIError, BadRequestError, NotFoundError
 
-from benefits_platform import bus
+from benefits_platform import bus, logs
+from benefits_platform.domain_errors import Unavailable
 from reporting.adapters.codec import envelope_of
 
 Batch = list[tuple[bytes, int]]  # (envelope bytes, stream sequence), in order
 READ_BATCH = 2000
 IDLE_SECONDS = 2.0  # a read with nothing more to give ends after this
+# How long a read waits out JetStream not answering before Unavailable; the
+# backoff between attempts doubles from the first to the most.
+READ_PATIENCE_SECONDS = 30.0
+FIRST_RETRY_SECONDS = 0.1
+MAX_RETRY_SECONDS = 2.0
+# What JetStream answers while it cannot serve: 503 (no responders: a stream or
+# consumer without a leader), request timeouts, a connection being re-made. A
+# consumer lost meanwhile (404) is made again from the next sequence.
+TRANSIENT = (APIError, nats.errors.TimeoutError, nats.errors.NoRespondersError,
+             nats.errors.ConnectionClosedError, nats.errors.ConnectionReconnectingError,
+             nats.errors.StaleConnectionError, TimeoutError, ConnectionError)  # fmt: skip
+
+T = TypeVar("T")
+log = logs.get("reporting.streams")
 
 
 def stream_seq(msg: Any) -> int:
@@ -112,11 +128,43 @@ async def _collect(inner: Any, queue: asyncio.Queue[Any], msgs: list[Any], batch
 
 async def head(js: JetStreamContext, source: str) -> int:
     """The stream's last sequence (0: empty or missing)."""
-    try:
-        info = await js.stream_info(bus.stream_name(source))
-    except NotFoundError:
-        return 0
-    return int(info.state.last_seq or 0)
+
+    async def last_seq() -> int:
+        try:
+            info = await js.stream_info(bus.stream_name(source))
+        except NotFoundError:
+            return 0
+        return int(info.state.last_seq or 0)
+
+    return await patiently(last_seq, f"the {source} stream's head")
+
+
+async def patiently(call: Callable[[], Awaitable[T]], what: str) -> T:
+    """``call()`` again while JetStream cannot answer (a node lost, a leader
+    being elected), for up to READ_PATIENCE_SECONDS; then Unavailable."""
+    give_up = asyncio.get_running_loop().time() + READ_PATIENCE_SECONDS
+    backoff = FIRST_RETRY_SECONDS
+    while True:
+        try:
+            return await call()
+        except TRANSIENT as error:
+            backoff = await _wait_out(error, what, give_up, backoff)
+
+
+async def _wait_out(error: BaseException, what: str, give_up: float, backoff: float) -> float:
+    """Sleep before the next attempt at ``what`` (the next backoff returned);
+    Unavailable once ``give_up`` has passed. A request JetStream refused as
+    malformed (400) is no outage: raised as it is."""
+    if isinstance(error, BadRequestError):
+        raise error
+    if asyncio.get_running_loop().time() + backoff > give_up:
+        raise Unavailable(
+            f"JetStream did not answer for {READ_PATIENCE_SECONDS:g} s reading {what} "
+            f"({type(error).__name__}); retry"
+        ) from error
+    log.warning("reporting.read_retry", what=what, error=repr(error)[:200], retry_in=backoff)
+    await asyncio.sleep(backoff)
+    return min(backoff * 2, MAX_RETRY_SECONDS)
 
 
 async def message(js: JetStreamContext, source: str, seq: int) -> bytes | None:
@@ -132,14 +180,18 @@ async def message(js: JetStreamContext, source: str, seq: int) -> bytes | None:
 async def first_seq_at(js: JetStreamContext, source: str, position: int, last: int) -> int:
     """The first sequence whose envelope's position is at least ``position``
     (positions increase along the stream): a binary search by direct gets."""
+
+    async def at(seq: int) -> bytes | None:
+        return await patiently(lambda: message(js, source, seq), f"{source} sequence {seq}")
+
     low, high = 1, last + 1
     while low < high:
         middle = (low + high) // 2
         probe = middle
-        data = await message(js, source, probe)
+        data = await at(probe)
         while data is None and probe < high - 1:  # a deleted message: look further on
             probe += 1
-            data = await message(js, source, probe)
+            data = await at(probe)
         if data is None or envelope_of(data).position >= position:
             high = middle
         else:
@@ -151,9 +203,47 @@ async def read_range(
     js: JetStreamContext, source: str, first: int, last: int, batch: int = READ_BATCH
 ) -> AsyncIterator[Batch]:
     """Messages of sequences ``first``..``last`` of the source's stream, in
-    order, ``batch`` at a time; sequences deleted from the stream are absent."""
+    order, ``batch`` at a time; sequences deleted from the stream are absent.
+
+    The read reaches ``last`` or fails: when JetStream stops answering (a node
+    lost, a leader being elected) it goes on from the next sequence with a
+    new consumer, and only after READ_PATIENCE_SECONDS without progress does it
+    raise Unavailable. It ends early only when the stream has nothing more up
+    to ``last`` (the rest deleted)."""
     if last < first:
         return
+    seq = first - 1
+    give_up = asyncio.get_running_loop().time() + READ_PATIENCE_SECONDS
+    backoff = FIRST_RETRY_SECONDS
+    while seq < last:
+        try:
+            async with _reader(js, source, seq + 1) as sub:
+                while seq < last:
+                    try:
+                        msgs = await fetch(sub, min(batch, last - seq), IDLE_SECONDS)
+                    except TimeoutError:
+                        info = await sub.consumer_info()
+                        delivered = int(info.delivered.stream_seq or 0)
+                        if not info.num_pending and delivered <= seq:
+                            return  # nothing more in the stream up to ``last``
+                        raise  # stalled, or messages lost on the way: read again
+                    out = [(m.data, stream_seq(m)) for m in msgs]
+                    out = [(data, s) for data, s in out if s <= last]
+                    if not out:
+                        return
+                    seq = out[-1][1]
+                    give_up = asyncio.get_running_loop().time() + READ_PATIENCE_SECONDS
+                    backoff = FIRST_RETRY_SECONDS
+                    yield out
+        except TRANSIENT as error:
+            what = f"the {source} stream after sequence {seq} (up to {last})"
+            backoff = await _wait_out(error, what, give_up, backoff)
+
+
+@contextlib.asynccontextmanager
+async def _reader(js: JetStreamContext, source: str, first: int) -> AsyncIterator[Any]:
+    """An ephemeral pull consumer of the source's stream from sequence
+    ``first``, acknowledging nothing; deleted when done."""
     stream = bus.stream_name(source)
     config = ConsumerConfig(
         deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
@@ -166,19 +256,8 @@ async def read_range(
     )
     sub: Any = await js.pull_subscribe(f"{bus.subject_prefix(source)}.>", stream=stream,
                                        config=config)  # fmt: skip
-    seq = first - 1
     try:
-        while seq < last:
-            try:
-                msgs = await fetch(sub, min(batch, last - seq), IDLE_SECONDS)
-            except TimeoutError:
-                return
-            out = [(m.data, stream_seq(m)) for m in msgs]
-            out = [(data, s) for data, s in out if s <= last]
-            if not out:
-                return
-            seq = out[-1][1]
-            yield out
+        yield sub
     finally:
         with contextlib.suppress(Exception):
             await sub.unsubscribe()
