@@ -14,7 +14,10 @@ from urllib.parse import unquote, urlparse
 from eventsourcing.persistence import DatetimeAsISO, JSONTranscoder, Mapper, StoredEvent
 from eventsourcing.utils import get_topic
 
+from benefits_platform import logs
 from benefits_platform.config import StoreConfig
+
+log = logs.get("benefits.eventstore")
 
 
 def eventsourcing_env(store: StoreConfig) -> dict[str, str]:
@@ -43,6 +46,22 @@ def eventsourcing_env(store: StoreConfig) -> dict[str, str]:
     if store.postgres_schema:
         env["POSTGRES_SCHEMA"] = store.postgres_schema
     return env
+
+
+def renew_connections(recorder: Any) -> None:
+    """After a PostgreSQL connection failed (the server restarted, the network
+    dropped): test the idle connections of the recorder's pool and replace
+    the dead ones, so the next attempt does not draw one of them. A pool
+    hands out its idle connections as they are, and after a restart every one
+    of them is dead. Nothing for SQLite. Blocking: call it from a worker
+    thread."""
+    pool = getattr(getattr(recorder, "datastore", None), "pool", None)
+    check = getattr(pool, "check", None)
+    if check is not None:
+        try:
+            check()
+        except Exception as error:  # the server may still be down: the next attempt says
+            log.info("store.connections_unchecked", error=type(error).__name__)
 
 
 class LogFold(Protocol):

@@ -74,7 +74,13 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from eventsourcing.persistence import DatetimeAsISO, JSONTranscoder, Mapper, Notification
+from eventsourcing.persistence import (
+    DatetimeAsISO,
+    JSONTranscoder,
+    Mapper,
+    Notification,
+    PersistenceError,
+)
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 from eventsourcing.utils import get_topic
@@ -104,6 +110,7 @@ from benefits_platform.envelopes import (
     micros,
     uuid_text_of_hex,
 )
+from benefits_platform.eventstore import renew_connections
 from benefits_platform.protos.benefits.v1 import events_pb2
 from benefits_platform.sqlstore import Database, RelayCheckpoints
 
@@ -203,12 +210,16 @@ class LogReader:
                 cursor.execute(self._select, (after, limit))
                 return cursor.fetchall()  # type: ignore[no-any-return]
         if self._pg_select is not None:
-            with (
-                self.recorder.datastore.get_connection() as conn,
-                conn.cursor(row_factory=tuple_row) as cursor,
-            ):
-                cursor.execute(self._pg_select, (after, limit), prepare=True)
-                return [(p, i, v, t, bytes(s)) for p, i, v, t, s in cursor.fetchall()]
+            try:
+                with (
+                    self.recorder.datastore.get_connection() as conn,
+                    conn.cursor(row_factory=tuple_row) as cursor,
+                ):
+                    cursor.execute(self._pg_select, (after, limit), prepare=True)
+                    return [(p, i, v, t, bytes(s)) for p, i, v, t, s in cursor.fetchall()]
+            except PersistenceError:
+                renew_connections(self.recorder)  # the relay's retry draws a live one
+                raise
         return [
             (n.id, n.originator_id, n.originator_version, n.topic, n.state)
             for n in self.recorder.select_notifications(

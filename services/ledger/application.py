@@ -31,7 +31,7 @@ from benefits_platform.domain_errors import (
     NotFound,
     Unavailable,
 )
-from benefits_platform.eventstore import catch_up, stored_events
+from benefits_platform.eventstore import catch_up, renew_connections, stored_events
 from benefits_platform.shared_store import (
     SharedPostgresRecorder,
     WriteLockTimeout,
@@ -234,6 +234,7 @@ class LedgerApplication(ClaimsService, Application[UUID]):
             ) from error
         except PersistenceError as error:  # taking the lock or catching up
             log.warning("ledger.store_unavailable", error=type(error).__name__)
+            renew_connections(self.recorder)
             raise Unavailable(
                 "the event store is unavailable; retry with the same request id"
             ) from error
@@ -269,6 +270,7 @@ class LedgerApplication(ClaimsService, Application[UUID]):
         except PersistenceError as error:
             self._rolled_back = True
             log.error("ledger.store_failed", error=type(error).__name__)
+            renew_connections(self.recorder)
             # The commit may or may not have happened: the log decides.
             self.catch_up()
             raise Unavailable(

@@ -38,7 +38,7 @@ from eventsourcing.persistence import IntegrityError, PersistenceError
 from benefits_platform import identity, logs
 from benefits_platform.aio import in_thread
 from benefits_platform.domain_errors import AlreadyExists, NotFound, Unavailable
-from benefits_platform.eventstore import catch_up
+from benefits_platform.eventstore import catch_up, renew_connections
 from members.domain import commands as C
 from members.domain.member import Member, MemberState, PersonalData, member_uuid
 from members.domain.registry import Registry
@@ -152,6 +152,7 @@ class MembersApplication(Application[UUID]):
             ) from error
         except PersistenceError as error:
             log.error("members.store_failed", error=type(error).__name__)
+            renew_connections(self.recorder)
             self.catch_up()  # the commit may or may not have happened: the log decides
             raise Unavailable("the event store is unavailable; retry the same request") from error
         for recording in recordings:
