@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import os
+import socket
 import threading
 import uuid
 from collections.abc import AsyncIterator
@@ -251,3 +253,60 @@ async def test_a_paused_holder_of_the_write_lock_is_cut_off_and_its_write_fails(
     wake.set()
     assert isinstance(await holder, PersistenceError)
     assert recorder.select_events(never.originator_id) == []
+
+
+async def test_a_batch_of_the_largest_size_is_recorded_and_replayed(pair: Pair) -> None:
+    """10,000 payouts in one PostPayouts: one insert of ~12 MB of event data, sent
+    statement by statement (in pipeline mode psycopg stopped sending it half-way
+    and the writer waited for ever, holding the write lock)."""
+    await pair.a.stub.OpenProgram(open_request(code="YEAR_END", budget=10**12), timeout=WAIT)
+    rows = [
+        payout(f"year-end-{i}", member=MEMBERS[i % len(MEMBERS)], amount=100 + i, code="YEAR_END")
+        for i in range(10_000)
+    ]
+    request = ledger_pb2.PostPayoutsRequest(payouts=rows)
+    posted = await pair.a.stub.PostPayouts(request, timeout=WAIT)
+    assert len(posted.entries) == 10_000 and posted.replayed_count == 0
+    again = await pair.b.stub.PostPayouts(request, timeout=WAIT)
+    assert again.replayed_count == 10_000
+    assert [e.entry_id for e in again.entries] == [e.entry_id for e in posted.entries]
+    programme = await pair.b.stub.GetProgram(
+        ledger_pb2.GetProgramRequest(code="YEAR_END", fiscal_year=2026), timeout=WAIT
+    )
+    assert programme.committed_fen == sum(100 + i for i in range(10_000))
+
+
+async def test_an_insert_larger_than_the_send_buffer_is_not_stuck(pair: Pair) -> None:
+    """As to a PostgreSQL on another host: the held connection's socket sends at
+    most 4 KiB at a time, and 1,000 events of 1.2 KB go in under the write lock."""
+    app = pair.a.server.app
+    assert app is not None and app.shared_store is not None
+    recorder = app.shared_store
+    events = [
+        StoredEvent(uuid.uuid4(), 1, "large.Stored", b'{"x":"' + b"y" * 1200 + b'"}')
+        for _ in range(1000)
+    ]
+    outcome: list[object] = []
+
+    def insert() -> None:
+        try:
+            with recorder.exclusive(wait_seconds=WAIT, hold_seconds=WAIT):
+                conn = recorder._connection()
+                held = socket.socket(fileno=os.dup(conn.pgconn.socket))
+                try:
+                    held.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+                finally:
+                    held.close()
+                outcome.append(recorder.insert_events(events))
+        except Exception as error:
+            outcome.append(error)
+
+    worker = threading.Thread(target=insert, daemon=True)  # a stuck one must not hold pytest
+    worker.start()
+    await asyncio.to_thread(worker.join, WAIT)
+    assert outcome, "the insert did not return"
+    ids = outcome[0]
+    assert isinstance(ids, list) and len(ids) == 1000, ids
+    assert [e.originator_id for e in events[:3]] == [
+        s.originator_id for e in events[:3] for s in recorder.select_events(e.originator_id)
+    ]

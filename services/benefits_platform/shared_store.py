@@ -25,6 +25,9 @@ instance's writer that guarantee:
        SAVEPOINT; SET LOCAL lock_timeout; LOCK TABLE ... IN EXCLUSIVE MODE; NOTIFY;
        INSERT ... RETURNING notification_id; COMMIT
 
+   (a group with more than PIPELINE_MAX_BYTES of event data: the same
+   statements, one round trip each; see :func:`pipelined`).
+
    The commit releases the lock. A unique violation (a request id recorded
    before) rolls back to the savepoint only, so the caller keeps the lock and
    can run the group again knowing which ids exist. Leaving the block without
@@ -76,6 +79,11 @@ PERSISTENCE_MODULE = "PERSISTENCE_MODULE"
 POSTGRES_MODULE = "eventsourcing.postgres"
 RECORDER_TOPIC = "APPLICATION_RECORDER_TOPIC"
 SAVEPOINT = "benefits_write"
+# At most this much event data goes out in pipeline mode (see pipelined()): the
+# smallest default TCP send buffer on Linux (net.ipv4.tcp_wmem), so the whole of
+# it leaves in the first send whatever the network.
+PIPELINE_MAX_BYTES = 16 * 1024
+EVENT_OVERHEAD_BYTES = 96  # an event's id, version and topic, roughly
 
 
 class WriteLockTimeout(PersistenceError):  # type: ignore[misc]
@@ -104,6 +112,36 @@ def _translated(error: psycopg.Error) -> PersistenceError:
     if isinstance(error, psycopg.OperationalError | psycopg.InterfaceError):
         return OperationalError(str(error))
     return PersistenceError(str(error))
+
+
+def pipelined(stored_events: Sequence[StoredEvent]) -> bool:
+    """Whether an insert of ``stored_events`` may be sent in pipeline mode (all
+    its statements in one round trip): only while what it sends fits in any
+    socket's send buffer at once (PIPELINE_MAX_BYTES).
+
+    psycopg 3.3 (binary and pure Python alike) stops sending a pipelined
+    statement that does not fit: the server waits for the rest of the message
+    (``ClientRead``) and the client for a result, for ever, holding the write
+    lock. On loopback that took an INSERT of ~6,000 payouts; with a 16 KiB send
+    buffer, as to a server on another host, 1,000 (tests/test_ledger_shared_store.py
+    shows both). A larger insert is sent statement by statement: a few more
+    round trips, once per group."""
+    size = 0
+    for event in stored_events:
+        size += len(event.state) + EVENT_OVERHEAD_BYTES
+        if size > PIPELINE_MAX_BYTES:
+            return False
+    return True
+
+
+class _Unpipelined(contextlib.nullcontext["_Unpipelined"]):
+    """In place of ``conn.pipeline()``: each statement sent and answered in turn."""
+
+    def __init__(self) -> None:
+        super().__init__(self)
+
+    def sync(self) -> None:
+        """Nothing to send: every statement has been answered."""
 
 
 class SharedPostgresRecorder(PostgresApplicationRecorder):  # type: ignore[misc]
@@ -183,7 +221,12 @@ class SharedPostgresRecorder(PostgresApplicationRecorder):  # type: ignore[misc]
     ) -> Sequence[int] | None:
         conn = self._connection()
         if conn is None:
-            return super().insert_events(stored_events, **kwargs)  # type: ignore[no-any-return]
+            if pipelined(stored_events):
+                return super().insert_events(stored_events, **kwargs)  # type: ignore[no-any-return]
+            with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
+                self._insert_events(curs, stored_events, **kwargs)
+                self._insert_stored_events(curs, stored_events, **kwargs)
+                return self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)  # type: ignore[no-any-return]
         if conn.info.transaction_status != TransactionStatus.INTRANS:
             raise RuntimeError("the write lock's transaction has ended: take the lock again")
         if not stored_events:
@@ -191,7 +234,7 @@ class SharedPostgresRecorder(PostgresApplicationRecorder):  # type: ignore[misc]
         error: psycopg.Error | None = None
         ids: Sequence[int] | None = None
         try:
-            with conn.pipeline() as pipeline:
+            with conn.pipeline() if pipelined(stored_events) else _Unpipelined() as pipeline:
                 with conn.cursor() as curs:
                     curs.execute(f"SAVEPOINT {SAVEPOINT}", prepare=False)
                     self._insert_events(curs, stored_events, **kwargs)
