@@ -3,6 +3,7 @@ default, PostgreSQL when BENEFITS_STORE=postgres."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import weakref
 from collections.abc import Callable, Mapping, Sequence
@@ -10,9 +11,22 @@ from datetime import datetime
 from json import encoder as json_encoder
 from typing import Any, NamedTuple, Protocol
 from urllib.parse import unquote, urlparse
+from uuid import UUID
 
-from eventsourcing.persistence import DatetimeAsISO, JSONTranscoder, Mapper, StoredEvent
+import psycopg
+from eventsourcing.persistence import (
+    DatetimeAsISO,
+    JSONTranscoder,
+    Mapper,
+    OperationalError,
+    PersistenceError,
+    StoredEvent,
+)
+from eventsourcing.postgres import PostgresAggregateRecorder
+from eventsourcing.sqlite import SQLiteAggregateRecorder
 from eventsourcing.utils import get_topic
+from psycopg.rows import tuple_row
+from psycopg.sql import SQL, Identifier
 
 from benefits_platform import logs
 from benefits_platform.config import StoreConfig
@@ -62,6 +76,71 @@ def renew_connections(recorder: Any) -> None:
             check()
         except Exception as error:  # the server may still be down: the next attempt says
             log.info("store.connections_unchecked", error=type(error).__name__)
+
+
+# Ids looked up per query by recorded_events (SQLite allows 32,766 parameters).
+IDS_PER_QUERY = 2000
+
+
+def recorded_events(recorder: Any, ids: Sequence[UUID]) -> dict[UUID, list[StoredEvent]]:
+    """The stored events of those of ``ids`` that have any, in version order.
+    One query per IDS_PER_QUERY ids on eventsourcing's SQLite and PostgreSQL
+    recorders (on a shared store, in the write lock's transaction when this
+    thread holds it); ``select_events`` per id on any other recorder."""
+    unique = list(dict.fromkeys(ids))
+    found: dict[UUID, list[StoredEvent]] = {}
+    columns = "originator_id, originator_version, topic, state"
+    sqlite = isinstance(recorder, SQLiteAggregateRecorder)
+    if sqlite and recorder.datastore.originator_id_type == "uuid":
+        for start in range(0, len(unique), IDS_PER_QUERY):
+            chunk = unique[start : start + IDS_PER_QUERY]
+            text = (
+                f"SELECT {columns} FROM {recorder.events_table_name} "
+                f"WHERE originator_id IN ({','.join('?' * len(chunk))}) "
+                "ORDER BY originator_id, originator_version"
+            )
+            with recorder.datastore.transaction(commit=False) as cursor:
+                cursor.execute(text, [i.hex for i in chunk])
+                rows = cursor.fetchall()
+            for oid, version, topic, state in rows:
+                key = UUID(oid)
+                found.setdefault(key, []).append(StoredEvent(key, version, topic, bytes(state)))
+        return found
+    postgres = isinstance(recorder, PostgresAggregateRecorder)
+    if postgres and recorder.datastore.originator_id_type == "uuid":
+        statement = SQL(
+            "SELECT " + columns + " FROM {}.{} WHERE originator_id = ANY(%s) "
+            "ORDER BY originator_id, originator_version"
+        ).format(Identifier(recorder.datastore.schema), Identifier(recorder.events_table_name))
+        held = getattr(recorder, "_connection", lambda: None)()
+        for start in range(0, len(unique), IDS_PER_QUERY):
+            chunk = unique[start : start + IDS_PER_QUERY]
+            connection = (
+                contextlib.nullcontext(held)
+                if held is not None
+                else recorder.datastore.get_connection()
+            )
+            try:
+                with connection as conn, conn.cursor(row_factory=tuple_row) as cursor:
+                    cursor.execute(statement, (chunk,))
+                    rows = cursor.fetchall()
+            except psycopg.OperationalError as error:  # on the held connection
+                raise OperationalError(str(error)) from error
+            except psycopg.Error as error:
+                raise PersistenceError(str(error)) from error
+            for oid, version, topic, state in rows:
+                key = _uuid(oid)
+                found.setdefault(key, []).append(StoredEvent(key, version, topic, bytes(state)))
+        return found
+    for i in unique:
+        events = list(recorder.select_events(i))
+        if events:
+            found[i] = events
+    return found
+
+
+def _uuid(value: Any) -> UUID:
+    return value if isinstance(value, UUID) else UUID(str(value))
 
 
 class LogFold(Protocol):
