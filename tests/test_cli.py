@@ -479,3 +479,17 @@ async def test_show_member_pages_through_every_entry(cli: Cli, ledger: Any) -> N
 
     nobody = await cli("show", "member", "M9999", "--entries")
     assert nobody.code == 0 and "no receipts" in nobody.out and "no entries" in nobody.out
+
+
+def test_progress_shows_no_rate_before_it_can_be_measured() -> None:
+    """A phase whose first report comes with rows already done (an audit's first
+    progress message): those rows are shown, but no rate of millions a second."""
+    ticks = iter([0.0, 0.001, 2.0])
+    stream = io.StringIO()
+    progress = Progress(3_000, stream, clock=lambda: next(ticks), done=1_500)
+    progress.advance(0)
+    progress.advance(1_500)
+    lines = stream.getvalue().splitlines()
+    assert lines[0].startswith("[" + "#" * 12 + "-" * 12 + "] 1,500/3,000 rows")
+    assert "? rows/s  ETA ?" in lines[0]
+    assert "3,000/3,000 rows  100%  750 rows/s  ETA 0:00:00" in lines[-1]

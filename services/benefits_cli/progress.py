@@ -12,6 +12,9 @@ from collections.abc import Callable
 from typing import TextIO
 
 BAR_WIDTH = 24
+# A rate over less time than this says nothing (a first update right after the
+# start would claim millions of rows a second): "?" until then.
+MIN_RATE_SECONDS = 0.25
 
 
 def _duration(seconds: float) -> str:
@@ -27,26 +30,33 @@ class Progress:
         stream: TextIO,
         clock: Callable[[], float] = time.monotonic,
         tty: bool | None = None,
+        done: int = 0,
     ) -> None:
+        """``done``: rows already done before this bar started (shown, but not
+        counted in the rate)."""
         self.total = total
         self.stream = stream
         self.clock = clock
         self.tty = stream.isatty() if tty is None else tty
         self.started = clock()
-        self.done = 0
-        self._tenths = 0
+        self.done = done
+        self._base = done
+        self._tenths = -1 if done else 0  # a bar that starts part-done shows it at once
         self._drawn = False
 
     def line(self) -> str:
         """'[#####---] 1,000/2,500 rows  40%  812 rows/s  ETA 0:00:02'."""
         fraction = self.done / self.total if self.total else 1.0
         filled = int(fraction * BAR_WIDTH)
-        elapsed = max(self.clock() - self.started, 1e-9)
-        rate = self.done / elapsed
-        eta = _duration((self.total - self.done) / rate) if rate > 0 else "?"
+        elapsed = self.clock() - self.started
+        counted = self.done - self._base
+        rate = counted / elapsed if elapsed >= MIN_RATE_SECONDS and counted > 0 else 0.0
+        left = self.total - self.done
+        eta = _duration(left / rate) if rate > 0 else ("0:00:00" if left <= 0 else "?")
+        shown = f"{rate:,.0f}" if rate > 0 else "?"
         return (
             f"[{'#' * filled}{'-' * (BAR_WIDTH - filled)}] {self.done:,}/{self.total:,} rows"
-            f"  {int(fraction * 100):3d}%  {rate:,.0f} rows/s  ETA {eta}"
+            f"  {int(fraction * 100):3d}%  {shown} rows/s  ETA {eta}"
         )
 
     def advance(self, rows: int) -> None:

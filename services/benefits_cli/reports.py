@@ -145,7 +145,13 @@ class PhaseProgress:
             self.finish()
             self.phase, self.done = progress.phase, 0
             self.err.write(f"{progress.phase}\n")
-            self.bar = Progress(progress.total, self.err) if progress.total else None
+            # Rows done before the first report of the phase count in the bar, not the rate.
+            self.bar = (
+                Progress(progress.total, self.err, done=progress.done) if progress.total else None
+            )
+            self.done = progress.done
+            if self.bar is not None:
+                self.bar.advance(0)
         if self.bar is not None and progress.done > self.done:
             self.bar.advance(progress.done - self.done)
             self.done = progress.done
