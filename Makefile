@@ -40,12 +40,15 @@ lint: venv
 	$(BIN)/ruff check services tests benchmarks scripts
 	$(BIN)/mypy
 
+# The long profiles below run single tests for longer than the suite's hang
+# limit (faulthandler_timeout in pyproject.toml), so they lift it.
+#
 # The long fuzz profile: every RPC of every service with random, boundary and
 # malformed input; prints the calls made per RPC, the status codes seen and
 # anything found. BENEFITS_FUZZ_EXAMPLES=20000 (the default) makes over 20,000
 # calls; `make test` runs a short profile.
 fuzz: venv
-	BENEFITS_FUZZ_EXAMPLES=$${BENEFITS_FUZZ_EXAMPLES:-20000} $(BIN)/python -m pytest -q -s -m fuzz tests/fuzz
+	BENEFITS_FUZZ_EXAMPLES=$${BENEFITS_FUZZ_EXAMPLES:-20000} $(BIN)/python -m pytest -q -s -o faulthandler_timeout=0 -m fuzz tests/fuzz
 
 # The long profile of the deterministic simulation (tests/test_simulation.py):
 # 300 seeds of 1000 steps unless BENEFITS_SIM_RUNS / BENEFITS_SIM_STEPS say
@@ -53,14 +56,14 @@ fuzz: venv
 # totals (steps, faults injected, outcomes); a failure names its seed.
 simulate: venv
 	BENEFITS_SIM_RUNS=$${BENEFITS_SIM_RUNS:-300} BENEFITS_SIM_STEPS=$${BENEFITS_SIM_STEPS:-1000} \
-	  $(BIN)/python -m pytest -q tests/test_simulation.py -k profile
+	  $(BIN)/python -m pytest -q -o faulthandler_timeout=0 tests/test_simulation.py -k profile
 
 # The long profile of the fault tests (tests/faults/test_faults.py): the same
 # faults on a real cluster (3 NATS nodes at R3, PostgreSQL, two ledgers, relay,
 # reporting) with larger loads, each fault injected three times; prints the
 # payouts posted, faults injected and seconds of each test.
 faults: venv
-	BENEFITS_FAULT_PROFILE=long $(BIN)/python -m pytest -q -s tests/faults/test_faults.py
+	BENEFITS_FAULT_PROFILE=long $(BIN)/python -m pytest -q -s -o faulthandler_timeout=0 tests/faults/test_faults.py
 
 # Every benchmark script (benchmarks/bench_*.py), one after the other; none is
 # fine. Other scripts there are helpers that take arguments (e.g. profile_summary.py).
