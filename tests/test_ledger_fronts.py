@@ -299,3 +299,19 @@ async def test_a_core_never_takes_over_another_running_cores_socket(tmp_path: Pa
     again = CoreEndpoint(path, dispatch, 1024)  # type: ignore[arg-type]
     await again.start()
     await again.stop()
+
+
+async def test_a_batch_of_the_largest_size_goes_through_a_front(
+    opened: RunningLedger,  # noqa: F811 (the fixture imported above)
+) -> None:
+    """10,000 rows (the most one call may hold): forwarded, recorded and
+    answered whole, and answered again as replayed."""
+    stub = opened.stub
+    rows = [payout(f"big-{n}", member=f"M{n % 60}", amount=10 + n % 7) for n in range(10_000)]
+    request = ledger_pb2.PostPayoutsRequest(payouts=rows)
+    response = await stub.PostPayouts(request, timeout=120)
+    assert len(response.entries) == 10_000 and response.replayed_count == 0
+    assert [e.request_id for e in response.entries] == [r.request_id for r in rows]
+    again = await stub.PostPayouts(request, timeout=120)
+    assert again.replayed_count == 10_000
+    assert [e.entry_id for e in again.entries] == [e.entry_id for e in response.entries]
