@@ -109,14 +109,17 @@ async def test_batch_all_or_nothing(opened):
 
 
 async def test_a_replayed_batch_leaves_no_warning_behind(opened):
-    """A batch sent again is replayed after the store refuses its ids: that
+    """A batch holding rows recorded before, behind a new first row (the book
+    does not flag it), is replayed after the store refuses its ids: that
     transaction rolls back, and on PostgreSQL the notification ids it drew are
     gone for good. The next group's gap is expected then, not a warning."""
     stub = opened.stub
     rows = [payout(f"b{i}", member=f"M{i}", amount=100) for i in range(3)]
     with structlog.testing.capture_logs() as logged:
         await stub.PostPayouts(ledger_pb2.PostPayoutsRequest(payouts=rows))
-        again = await stub.PostPayouts(ledger_pb2.PostPayoutsRequest(payouts=rows))
+        again = await stub.PostPayouts(
+            ledger_pb2.PostPayoutsRequest(payouts=[payout("b-new", member="M5"), *rows])
+        )
         await stub.PostPayout(payout("after", member="M9"))
     assert again.replayed_count == 3
     gaps = [e for e in logged if e["event"] == "ledger.log_gap"]

@@ -42,13 +42,45 @@ def test_a_batch_sent_again_is_answered_from_one_read(
         raise AssertionError("an entry read on its own")
 
     monkeypatch.setattr(app.repository, "get", one_by_one)
+    inserts = watch_inserts(app, monkeypatch)
     [again] = app.execute([batch(*rows, pay("y-new", member="R1", amount=7))])
+    assert inserts == [1]  # the new row only: no store transaction refused first
     assert isinstance(again, list) and len(again) == 61
     assert [r.replayed for r in again] == [True] * 60 + [False]
     for done in again[:60]:
         original = stored[done.entry.id]
         assert done.entry.__dict__ == original.__dict__
     assert again[60].entry.amount_fen == 7
+
+
+def watch_inserts(app: LedgerApplication, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The number of events of each insert_events call from now on."""
+    calls: list[int] = []
+    real = app.recorder.insert_events
+
+    def insert_events(stored: Any, **kwargs: Any) -> Any:
+        calls.append(len(stored))
+        return real(stored, **kwargs)
+
+    monkeypatch.setattr(app.recorder, "insert_events", insert_events)
+    return calls
+
+
+def test_a_batch_whose_first_row_is_new_finds_the_others_after_the_store_refuses_it(
+    app: LedgerApplication, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The book is only a hint (a batch's first row): a batch that starts with
+    a new row but holds recorded ones is refused by the store once, then run
+    again knowing them."""
+    rows = [pay(f"w-{i}", member=MEMBERS[i], amount=50 + i) for i in range(10)]
+    [first] = app.execute([batch(*rows)])
+    assert isinstance(first, list)
+    inserts = watch_inserts(app, monkeypatch)
+    [mixed] = app.execute([batch(pay("w-new", member="R3", amount=9), *rows)])
+    assert inserts == [11, 1]  # refused whole, then the new row alone
+    assert isinstance(mixed, list)
+    assert [r.replayed for r in mixed] == [False] + [True] * 10
+    assert [r.entry.id for r in mixed[1:]] == [r.entry.id for r in first]
 
 
 def test_recorded_events_finds_exactly_the_ids_with_events(app: LedgerApplication) -> None:

@@ -196,9 +196,10 @@ class LedgerApplication(ClaimsService, Application[UUID]):
     def execute(self, commands: Sequence[Command]) -> list[Result]:
         """Execute validated commands as one group: one store transaction.
 
-        Each command succeeds or fails on its own. If the store refuses the
-        group because a request id was recorded meanwhile (an IntegrityError),
-        the group is run again knowing which ids exist.
+        Each command succeeds or fails on its own. A group with a payout the
+        book shows recorded is run knowing which of its ids exist (read from
+        the store at once); if the store refuses a group because a request id
+        was recorded (an IntegrityError), it is run again knowing that.
 
         On a shared PostgreSQL store the group runs under the store's write
         lock: taken first (waiting at most ``write_lock_seconds``, else
@@ -208,9 +209,13 @@ class LedgerApplication(ClaimsService, Application[UUID]):
         """
         with self._write_lock():
             try:
-                return self._execute(commands, known=None)
-            except IntegrityError:
-                known = self._existing(commands)
+                # A group the book shows was sent before reads what it recorded
+                # first, rather than after a store transaction refused it.
+                known = self._existing(commands) if self._sent_before(commands) else None
+                try:
+                    return self._execute(commands, known=known)
+                except IntegrityError:
+                    known = self._existing(commands)
                 try:
                     return self._execute(commands, known=known)
                 except IntegrityError as error:
@@ -218,8 +223,23 @@ class LedgerApplication(ClaimsService, Application[UUID]):
                     raise Unavailable(
                         "the ledger was changed concurrently; retry with the same request id"
                     ) from error
-                finally:
-                    self._prefetched = {}
+            finally:
+                self._prefetched = {}
+
+    def _sent_before(self, commands: Sequence[Command]) -> bool:
+        """Whether the book holds the entry of a payout in ``commands`` (for a
+        batch, of its first row: a batch is sent again whole). A hint only:
+        what was recorded is read from the store."""
+        entries = self.book.member_entries
+        for command in commands:
+            row = command.rows[0] if isinstance(command, PostPayoutBatch) else command
+            if (
+                isinstance(row, PostPayout)
+                and row.member_id in entries
+                and E.entry_id_for(row.request_id) in entries[row.member_id]
+            ):
+                return True
+        return False
 
     @contextlib.contextmanager
     def _write_lock(self) -> Iterator[None]:
