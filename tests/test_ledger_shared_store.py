@@ -291,7 +291,7 @@ async def test_an_insert_larger_than_the_send_buffer_is_not_stuck(pair: Pair) ->
     def insert() -> None:
         try:
             with recorder.exclusive(wait_seconds=WAIT, hold_seconds=WAIT):
-                conn = recorder._connection()
+                conn = recorder.held_connection()
                 held = socket.socket(fileno=os.dup(conn.pgconn.socket))
                 try:
                     held.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)

@@ -14,14 +14,7 @@ from urllib.parse import unquote, urlparse
 from uuid import UUID
 
 import psycopg
-from eventsourcing.persistence import (
-    DatetimeAsISO,
-    JSONTranscoder,
-    Mapper,
-    OperationalError,
-    PersistenceError,
-    StoredEvent,
-)
+from eventsourcing.persistence import DatetimeAsISO, JSONTranscoder, Mapper, StoredEvent
 from eventsourcing.postgres import PostgresAggregateRecorder
 from eventsourcing.sqlite import SQLiteAggregateRecorder
 from eventsourcing.utils import get_topic
@@ -30,6 +23,7 @@ from psycopg.sql import SQL, Identifier
 
 from benefits_platform import logs
 from benefits_platform.config import StoreConfig
+from benefits_platform.shared_store import SharedPostgresRecorder, translated
 
 log = logs.get("benefits.eventstore")
 
@@ -88,12 +82,18 @@ def recorded_events(recorder: Any, ids: Sequence[UUID]) -> dict[UUID, list[Store
     recorders (on a shared store, in the write lock's transaction when this
     thread holds it); ``select_events`` per id on any other recorder."""
     unique = list(dict.fromkeys(ids))
+    chunks = [unique[i : i + IDS_PER_QUERY] for i in range(0, len(unique), IDS_PER_QUERY)]
     found: dict[UUID, list[StoredEvent]] = {}
+
+    def take(rows: Sequence[Any], key_of: Callable[[Any], UUID]) -> None:
+        for oid, version, topic, state in rows:
+            key = key_of(oid)
+            found.setdefault(key, []).append(StoredEvent(key, version, topic, bytes(state)))
+
     columns = "originator_id, originator_version, topic, state"
-    sqlite = isinstance(recorder, SQLiteAggregateRecorder)
-    if sqlite and recorder.datastore.originator_id_type == "uuid":
-        for start in range(0, len(unique), IDS_PER_QUERY):
-            chunk = unique[start : start + IDS_PER_QUERY]
+    by_uuid = getattr(getattr(recorder, "datastore", None), "originator_id_type", "") == "uuid"
+    if isinstance(recorder, SQLiteAggregateRecorder) and by_uuid:
+        for chunk in chunks:
             text = (
                 f"SELECT {columns} FROM {recorder.events_table_name} "
                 f"WHERE originator_id IN ({','.join('?' * len(chunk))}) "
@@ -101,46 +101,34 @@ def recorded_events(recorder: Any, ids: Sequence[UUID]) -> dict[UUID, list[Store
             )
             with recorder.datastore.transaction(commit=False) as cursor:
                 cursor.execute(text, [i.hex for i in chunk])
-                rows = cursor.fetchall()
-            for oid, version, topic, state in rows:
-                key = UUID(oid)
-                found.setdefault(key, []).append(StoredEvent(key, version, topic, bytes(state)))
+                take(cursor.fetchall(), UUID)
         return found
-    postgres = isinstance(recorder, PostgresAggregateRecorder)
-    if postgres and recorder.datastore.originator_id_type == "uuid":
+    if isinstance(recorder, PostgresAggregateRecorder) and by_uuid:
         statement = SQL(
             "SELECT " + columns + " FROM {}.{} WHERE originator_id = ANY(%s) "
             "ORDER BY originator_id, originator_version"
         ).format(Identifier(recorder.datastore.schema), Identifier(recorder.events_table_name))
-        held = getattr(recorder, "_connection", lambda: None)()
-        for start in range(0, len(unique), IDS_PER_QUERY):
-            chunk = unique[start : start + IDS_PER_QUERY]
+        held = (
+            recorder.held_connection() if isinstance(recorder, SharedPostgresRecorder) else None
+        )
+        for chunk in chunks:
             connection = (
                 contextlib.nullcontext(held)
                 if held is not None
                 else recorder.datastore.get_connection()
             )
             try:
-                with connection as conn, conn.cursor(row_factory=tuple_row) as cursor:
-                    cursor.execute(statement, (chunk,))
-                    rows = cursor.fetchall()
-            except psycopg.OperationalError as error:  # on the held connection
-                raise OperationalError(str(error)) from error
-            except psycopg.Error as error:
-                raise PersistenceError(str(error)) from error
-            for oid, version, topic, state in rows:
-                key = _uuid(oid)
-                found.setdefault(key, []).append(StoredEvent(key, version, topic, bytes(state)))
+                with connection as conn, conn.cursor(row_factory=tuple_row) as curs:
+                    curs.execute(statement, (chunk,))
+                    take(curs.fetchall(), lambda oid: oid)
+            except psycopg.Error as error:  # on the held connection, untranslated
+                raise translated(error) from error
         return found
     for i in unique:
         events = list(recorder.select_events(i))
         if events:
             found[i] = events
     return found
-
-
-def _uuid(value: Any) -> UUID:
-    return value if isinstance(value, UUID) else UUID(str(value))
 
 
 class LogFold(Protocol):

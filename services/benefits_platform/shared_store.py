@@ -106,7 +106,8 @@ def shared_store_env(env: Mapping[str, str] | None) -> dict[str, str] | None:
     return {**(env or {}), RECORDER_TOPIC: get_topic(SharedPostgresRecorder)}
 
 
-def _translated(error: psycopg.Error) -> PersistenceError:
+def translated(error: psycopg.Error) -> PersistenceError:
+    """eventsourcing's error for a psycopg error raised outside its recorders."""
     if isinstance(error, psycopg.IntegrityError):
         return IntegrityError(str(error))
     if isinstance(error, psycopg.OperationalError | psycopg.InterfaceError):
@@ -158,7 +159,7 @@ class SharedPostgresRecorder(PostgresApplicationRecorder):  # type: ignore[misc]
         this thread, inside the block) joins and commits. Yields the last
         notification id once the lock is held (read in the same round trip), so
         a caller whose state is already there need not look for more."""
-        if self._connection() is not None:
+        if self.held_connection() is not None:
             raise RuntimeError("the write lock is already held by this thread")
         take = self._take_statement(wait_seconds, hold_seconds)
         with self.datastore.get_connection() as conn:
@@ -177,7 +178,7 @@ class SharedPostgresRecorder(PostgresApplicationRecorder):  # type: ignore[misc]
                 ) from None
             except psycopg.Error as error:
                 self._end(conn)
-                raise _translated(error) from error
+                raise translated(error) from error
             self._held.conn = conn
             try:
                 yield head
@@ -203,7 +204,8 @@ class SharedPostgresRecorder(PostgresApplicationRecorder):  # type: ignore[misc]
             .as_bytes(None)
         )
 
-    def _connection(self) -> Any:
+    def held_connection(self) -> Any:
+        """The write lock's connection while this thread holds the lock, else None."""
         return getattr(self._held, "conn", None)
 
     @staticmethod
@@ -219,7 +221,7 @@ class SharedPostgresRecorder(PostgresApplicationRecorder):  # type: ignore[misc]
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        conn = self._connection()
+        conn = self.held_connection()
         if conn is None:
             if pipelined(stored_events):
                 return super().insert_events(stored_events, **kwargs)  # type: ignore[no-any-return]
@@ -256,5 +258,5 @@ class SharedPostgresRecorder(PostgresApplicationRecorder):  # type: ignore[misc]
             try:
                 conn.execute(f"ROLLBACK TO SAVEPOINT {SAVEPOINT}", prepare=False)
             except psycopg.Error as rollback_error:
-                raise _translated(rollback_error) from error
-        raise _translated(error) from error
+                raise translated(rollback_error) from error
+        raise translated(error) from error
