@@ -11,7 +11,8 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from collections.abc import MutableMapping
+import time
+from collections.abc import Callable, MutableMapping
 from typing import Any
 
 import structlog
@@ -60,3 +61,39 @@ def debug_enabled() -> bool:
 
 def get(name: str) -> Any:
     return structlog.get_logger(name)
+
+
+class Summary:
+    """One INFO line for many occurrences of an event: ``add`` sums counts, and
+    the line (the sums since the last one) is written at most every ``seconds``;
+    the first occurrence after a quiet spell is written at once. For what
+    happens thousands of times a second (the ledger's group commits), where a
+    line each cost more than a tenth of the work it reports."""
+
+    def __init__(
+        self,
+        logger: Any,
+        event: str,
+        seconds: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.logger = logger
+        self.event = event
+        self.seconds = seconds
+        self.clock = clock
+        self._counts: dict[str, int] = {}
+        self._written = -float("inf")
+
+    def add(self, **counts: int) -> None:
+        sums = self._counts
+        for key, value in counts.items():
+            sums[key] = sums.get(key, 0) + value
+        if self.clock() - self._written >= self.seconds:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write what was added since the last line, if anything."""
+        if self._counts:
+            counts, self._counts = self._counts, {}
+            self.logger.info(self.event, **counts)
+            self._written = self.clock()

@@ -37,6 +37,7 @@ from nats.aio.client import Client
 
 from benefits_platform import bus, logs
 from benefits_platform.aio import cancel_and_wait, in_thread
+from benefits_platform.collection import tune_collector
 from benefits_platform.config import ServiceConfig
 from benefits_platform.relay import Codec, OutboxRelay, relay_database
 from benefits_platform.sqlstore import Database, RelayCheckpoints
@@ -49,7 +50,7 @@ IDLE_POLL_SECONDS = 0.01
 RETRY_SECONDS = 1.0
 PROGRESS_SECONDS = 10.0
 # After a small batch, how long the relay lets more commits gather (OutboxRelay).
-GATHER_SECONDS = 0.005
+GATHER_SECONDS = 0.02
 CHECKPOINT_SECONDS = 1.0  # when idle too: it polls every idle_poll
 
 
@@ -193,4 +194,5 @@ def serve_relay(
             loop.add_signal_handler(sig, stop.set)
         await run_relay(config, open_log, codec, stop=stop)
 
+    tune_collector()
     asyncio.run(_main())

@@ -140,7 +140,12 @@ class LedgerApplication(ClaimsService, Application[UUID]):
         # Whether a store transaction rolled back since the last group was
         # recorded (see _note_position).
         self._rolled_back = False
+        self._recorded_log = logs.Summary(log, "entries.recorded")
         self.catch_up()
+
+    def close(self) -> None:
+        self._recorded_log.flush()
+        super().close()
 
     # -- the book -------------------------------------------------------------------
 
@@ -329,12 +334,13 @@ class LedgerApplication(ClaimsService, Application[UUID]):
         self._rolled_back = False
         self.book.position = last
 
-    @staticmethod
-    def _log_recorded(events: list[Any]) -> None:
-        """One INFO line per group (how many events); at DEBUG also one line per
-        recorded event (ids, codes and amounts only: never personal data).
-        A line per payout at INFO cost ~13% of a unary payout's CPU."""
-        log.info("entries.recorded", count=len(events))
+    def _log_recorded(self, events: list[Any]) -> None:
+        """At INFO, how many events and groups were recorded, in one line a
+        second at most; at DEBUG also one line per recorded event (ids, codes
+        and amounts only: never personal data). A line per payout at INFO cost
+        ~13% of a unary payout's CPU, a line per group (of ~4 payouts under
+        load) ~10% of the writer's."""
+        self._recorded_log.add(count=len(events), groups=1)
         if not logs.debug_enabled():
             return
         for event in events:
@@ -532,6 +538,18 @@ class CommandWriter:
     # worker thread so that the loop keeps serving meanwhile.
     inline_rows = 64
 
+    # Under load (a group ended less than ``busy_seconds`` ago), a group of
+    # fewer than ``gather_rows`` rows waits ``linger_seconds`` for more commands
+    # before it runs. Each group costs a store commit (an fsync of the log on
+    # SQLite; a round trip and a commit on PostgreSQL), a log and a pass through
+    # the writer whatever its size: with 32 unary clients, groups of ~4 payouts
+    # spent more on that than on the payouts (a group of one took ~4.5 times
+    # the CPU per payout of a group of 16). A command that finds the writer
+    # idle runs at once.
+    linger_seconds = 0.002
+    busy_seconds = 0.005
+    gather_rows = 16
+
     def __init__(self, app: LedgerApplication, max_group_rows: int = 2000) -> None:
         self.app = app
         self.max_group_rows = max_group_rows
@@ -540,6 +558,7 @@ class CommandWriter:
         self.committed = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._held: tuple[Command, asyncio.Future[Result]] | None = None
+        self._idle_since = -float("inf")  # when the last group ended (loop time)
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="ledger-writer")
@@ -596,6 +615,7 @@ class CommandWriter:
                 first, self._held = self._held, None
             else:
                 first = await self._take()
+            await self._linger(first)
             group = self._next_group(first)
             live = [(c, f) for c, f in group if not f.cancelled()]
             if not live:
@@ -620,3 +640,11 @@ class CommandWriter:
                 if not future.done():
                     future.set_result(result)
             self.committed.set()
+            self._idle_since = asyncio.get_running_loop().time()
+
+    async def _linger(self, first: tuple[Command, asyncio.Future[Result]]) -> None:
+        """Let more commands queue behind ``first`` while the writer is busy."""
+        if is_exclusive(first[0]) or rows_of(first[0]) + self.queue.qsize() >= self.gather_rows:
+            return
+        if asyncio.get_running_loop().time() - self._idle_since < self.busy_seconds:
+            await asyncio.sleep(self.linger_seconds)
