@@ -393,6 +393,11 @@ def test_a_front_prepares_the_rows_the_core_would_build():
         identity.reset(token)
     assert prepared == direct
     assert [r.actor for r in prepared.rows] == ["poster-1"] * 3
+    # The front hashed each row's body: the core's writer uses that digest,
+    # which is the one the core computes itself.
+    assert all(len(r.body_digest) == 64 for r in prepared.rows)
+    assert not any(r.body_digest for r in direct.rows)
+    assert [r.digest() for r in prepared.rows] == [r.digest() for r in direct.rows]
 
 
 @pytest.mark.parametrize(

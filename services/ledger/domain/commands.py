@@ -149,6 +149,9 @@ class PostPayout:
     external_ref: str = ""
     note: str = ""
     members_position: int = 0
+    # digest(), when the command's maker computed it already (a front prepares
+    # a batch's rows in its own process: benefits_platform.forwarding).
+    body_digest: str = field(default="", compare=False)
     actor: str = field(default="", compare=False)
 
     def validate(self) -> None:
@@ -175,6 +178,8 @@ class PostPayout:
         """entries.digest("payout", member_id, program_code, fiscal_year,
         amount_fen, effective_date, external_ref, note), the value recorded in
         every payout since the first, written out for the writer's hot path."""
+        if self.body_digest:
+            return self.body_digest
         return hashlib.sha256(
             f"payout\x1f{self.member_id}\x1f{self.program_code}\x1f{self.fiscal_year}"
             f"\x1f{self.amount_fen}\x1f{self.effective_date}\x1f{self.external_ref}"

@@ -139,10 +139,14 @@ def post_payouts(req: ledger_pb2.PostPayoutsRequest) -> PostPayoutBatch:
 
 def prepare_payouts(req: ledger_pb2.PostPayoutsRequest) -> bytes:
     """In a front: the batch's rows, validated as the core would (refusals name
-    ``payouts[i]``), as marshalled tuples of PostPayout's fields but the actor."""
+    ``payouts[i]``), as marshalled tuples of PostPayout's fields but the actor,
+    each with its body digest (PostPayout.digest: the core's writer then does
+    not hash the row)."""
     rows = tuple(payout_row(r) for r in req.payouts)
-    PostPayoutBatch(tuple(PostPayout(*row) for row in rows)).validate()
-    return marshal.dumps(rows)
+    commands = tuple(PostPayout(*row) for row in rows)
+    PostPayoutBatch(commands).validate()
+    digests = (c.digest() for c in commands)
+    return marshal.dumps(tuple((*row, d) for row, d in zip(rows, digests, strict=True)))
 
 
 def prepared_payouts(payload: bytes) -> PostPayoutBatch:
@@ -161,9 +165,12 @@ def prepared_payouts_result(batch: PostPayoutBatch, recorded: list[Recorded]) ->
     """In the core: what the front needs, besides the rows it sent, to answer
     with the batch's entries: for an entry that is a payout of its row's
     fields (every entry of a batch, fresh or replayed: a replay matches its
-    row's body) the values the core made, (entry id, recorded time in
-    microseconds, replayed, actor, claim id, postings, basis values in
-    BASIS_ORDER or None); for any other, all its fields (see _entry_fields)."""
+    row's body) the values the core made, (recorded time in microseconds,
+    replayed, actor, claim id, postings, basis values in BASIS_ORDER or None;
+    the entry id is the row's request id's, E.entry_id_for); for any other,
+    all its fields (see _entry_fields). A payout made in this call from the
+    row itself (the row's own request id object, not replayed) is its row's
+    by construction; any other is compared field by field."""
     out: list[Any] = []
     with collection_paused():
         for row, done in zip(batch.rows, recorded, strict=True):
@@ -172,32 +179,44 @@ def prepared_payouts_result(batch: PostPayoutBatch, recorded: list[Recorded]) ->
             if (
                 basis is None
                 or (basis and basis.keys() != BASIS_KEYS)
-                or e.request_id != row.request_id
-                or e.member_id != row.member_id
-                or e.program_code != row.program_code
-                or e.fiscal_year != row.fiscal_year
-                or e.amount_fen != row.amount_fen
-                or e.effective_date != row.effective_date
-                or e.external_ref != row.external_ref  # type: ignore[union-attr]
-                or e.note != row.note
+                or not _is_rows_payout(e, row, done.replayed)
             ):
-                fields = _entry_fields(e, done.replayed)
-                if isinstance(fields.get("basis"), Message):
-                    fields["basis"] = fields["basis"].SerializeToString()
-                out.append(fields)
+                out.append(_whole(e, done.replayed))
                 continue
             out.append(
                 (
-                    str(e.id),
                     (e.created_on - EPOCH) // ONE_MICROSECOND,
                     done.replayed,
                     e.actor,
                     e.claim_id,  # type: ignore[union-attr]
-                    tuple((str(a), int(n)) for a, n in e.postings),
+                    e.postings,  # [[account, fen], ...]: marshalled as it is
                     tuple(basis[k] for k in BASIS_ORDER) if basis else None,
                 )
             )
         return marshal.dumps(out)
+
+
+def _is_rows_payout(e: Any, row: PostPayout, replayed: bool) -> bool:
+    """Whether the payout ``e`` holds the row's fields."""
+    if e.request_id is row.request_id and not replayed:
+        return True  # made in this call from the row itself
+    return bool(
+        e.request_id == row.request_id
+        and e.member_id == row.member_id
+        and e.program_code == row.program_code
+        and e.fiscal_year == row.fiscal_year
+        and e.amount_fen == row.amount_fen
+        and e.effective_date == row.effective_date
+        and e.external_ref == row.external_ref
+        and e.note == row.note
+    )
+
+
+def _whole(entry: E.Entry, replayed: bool) -> dict[str, Any]:
+    fields = _entry_fields(entry, replayed)
+    if isinstance(fields.get("basis"), Message):
+        fields["basis"] = fields["basis"].SerializeToString()
+    return fields
 
 
 def finish_payouts(req: ledger_pb2.PostPayoutsRequest, result: bytes) -> bytes:
@@ -213,10 +232,10 @@ def finish_payouts(req: ledger_pb2.PostPayoutsRequest, result: bytes) -> bytes:
                 if isinstance(fields.get("basis"), bytes):
                     fields["basis"] = ledger_pb2.EligibilityBasis.FromString(fields["basis"])
             else:
-                entry_id, micros, again, actor_id, claim_id, postings, basis = item
+                micros, again, actor_id, claim_id, postings, basis = item
                 seconds, micro = divmod(micros, 1_000_000)
                 fields = {
-                    "entry_id": entry_id,
+                    "entry_id": str(E.entry_id_for(row.request_id)),
                     "request_id": row.request_id,
                     "member_id": row.member_id,
                     "program_code": row.program_code,
