@@ -6,24 +6,6 @@ import contextlib
 import gc
 from collections.abc import Iterator
 
-# Net allocations of container objects between two collections of the youngest
-# generation in a service process. CPython's default, 700, is sized for
-# scripts: a service's request or batch makes thousands of objects that live
-# until it is answered, and every young collection walks all of them. With
-# collections paused during a batch (collection_paused) the pile-up set one off
-# as soon as they resumed, and its survivors set off the next generation's: in
-# the ledger's writer, 3 collections per 1,000-row batch, a tenth of its time.
-# Reference counting frees almost everything; the cyclic collector only has to
-# find the rare cycle, which it still does, every YOUNG_THRESHOLD allocations.
-YOUNG_THRESHOLD = 50_000
-
-
-def tune_collector() -> None:
-    """Collect the youngest generation every YOUNG_THRESHOLD allocations (the
-    older generations keep their ratios to it)."""
-    _young, older, oldest = gc.get_threshold()
-    gc.set_threshold(YOUNG_THRESHOLD, older, oldest)
-
 
 @contextlib.contextmanager
 def collection_paused() -> Iterator[None]:

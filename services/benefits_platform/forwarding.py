@@ -65,7 +65,6 @@ from google.protobuf.message import Message
 from benefits_platform import identity, logs
 from benefits_platform.aio import cancel_and_wait
 from benefits_platform.auth.policy import Policy
-from benefits_platform.collection import tune_collector
 from benefits_platform.config import ServiceConfig
 from benefits_platform.rpc import (
     REQUEST_ID_HEADER,
@@ -676,7 +675,6 @@ def run_front(build: Callable[[], FrontServer]) -> None:
         finally:
             watch.cancel()
 
-    tune_collector()
     asyncio.run(_run())
 
 

@@ -37,7 +37,6 @@ from nats.aio.client import Client
 
 from benefits_platform import bus, logs
 from benefits_platform.aio import cancel_and_wait, in_thread
-from benefits_platform.collection import tune_collector
 from benefits_platform.config import ServiceConfig
 from benefits_platform.relay import Codec, OutboxRelay, relay_database
 from benefits_platform.sqlstore import Database, RelayCheckpoints
@@ -194,5 +193,4 @@ def serve_relay(
             loop.add_signal_handler(sig, stop.set)
         await run_relay(config, open_log, codec, stop=stop)
 
-    tune_collector()
     asyncio.run(_main())

@@ -30,7 +30,7 @@ from benefits_platform.auth.interceptor import Authenticator
 from benefits_platform.auth.keys import KeysFile
 from benefits_platform.auth.policy import Policy
 from benefits_platform.auth.tls import ServerTls
-from benefits_platform.collection import freeze_long_lived, tune_collector
+from benefits_platform.collection import freeze_long_lived
 from benefits_platform.config import ServiceConfig
 from benefits_platform.relay import Codec, OutboxRelay, relay_database
 from benefits_platform.rpc import CallLimits
@@ -242,7 +242,6 @@ def serve(build: Callable[[], Service]) -> None:
     async def _run() -> None:
         await run_until_signalled(build())
 
-    tune_collector()
     asyncio.run(_run())
 
 
