@@ -564,8 +564,19 @@ class CommandWriter:
         self._task = asyncio.create_task(self._run(), name="ledger-writer")
 
     async def stop(self) -> None:
+        """Stop taking commands; any still waiting is answered UNAVAILABLE
+        (the service stops its gRPC fronts first, so normally none is)."""
         await cancel_and_wait(self._task)
         self._task = None
+        waiting = [self._held] if self._held is not None else []
+        self._held = None
+        while not self.queue.empty():
+            waiting.append(self.queue.get_nowait())
+        for _command, future in waiting:
+            if not future.done():
+                future.set_result(
+                    Unavailable("the ledger is stopping; retry with the same request id")
+                )
 
     async def submit(self, command: Command) -> Any:
         future: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
@@ -647,4 +658,8 @@ class CommandWriter:
         if is_exclusive(first[0]) or rows_of(first[0]) + self.queue.qsize() >= self.gather_rows:
             return
         if asyncio.get_running_loop().time() - self._idle_since < self.busy_seconds:
-            await asyncio.sleep(self.linger_seconds)
+            try:
+                await asyncio.sleep(self.linger_seconds)
+            except asyncio.CancelledError:
+                self._held = first  # answered by stop()
+                raise

@@ -7,6 +7,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
+
+from benefits_platform.domain_errors import DomainError
 from ledger.application import CommandWriter, PostPayoutBatch
 from tests.unit.ledger_helpers import open_cmd, pay
 
@@ -69,3 +72,19 @@ async def test_a_large_group_and_programme_commands_do_not_wait() -> None:
     finally:
         await writer.stop()
     assert len(app.groups) == 3
+
+
+async def test_commands_still_waiting_when_the_writer_stops_are_answered_unavailable() -> None:
+    app = GroupRecorder()
+    writer = await writer_for(app, linger=30.0)
+    await writer.submit(pay("warm"))  # busy: the next small group lingers
+    lingering = asyncio.ensure_future(writer.submit(pay("a")))
+    await asyncio.sleep(0.05)
+    queued = asyncio.ensure_future(writer.submit(pay("b")))
+    await asyncio.sleep(0)
+    await writer.stop()
+    for call in (lingering, queued):
+        with pytest.raises(DomainError) as refused:
+            await asyncio.wait_for(call, 5.0)
+        assert refused.value.status == "UNAVAILABLE"
+    assert len(app.groups) == 1
