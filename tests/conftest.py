@@ -55,18 +55,23 @@ def keys(tmp_path: Path) -> Keys:
     return keys_for(tmp_path / "keys" / "api-keys.json")
 
 
+def ledger_service_config(data_dir: Path, nats_url: str, store: StoreConfig) -> ServiceConfig:
+    """A test ledger's settings: any free port, a short shutdown grace."""
+    return ServiceConfig(
+        service="ledger",
+        port=0,
+        data_dir=data_dir,
+        nats_url=nats_url,
+        store=store,
+        shutdown_grace_seconds=0.5,
+    )
+
+
 @pytest.fixture
 def ledger_config(
     tmp_path: Path, nats_server: NatsServer, store: StoreConfig, keys: Keys
 ) -> ServiceConfig:
-    return ServiceConfig(
-        service="ledger",
-        port=0,
-        data_dir=tmp_path,
-        nats_url=nats_server.url,
-        store=store,
-        shutdown_grace_seconds=0.5,
-    )
+    return ledger_service_config(tmp_path, nats_server.url, store)
 
 
 @dataclass

@@ -34,7 +34,7 @@ from benefits_platform.protos.benefits.v1 import (
 )
 from reporting.adapters.consumers import ConsumerSettings
 from reporting.entrypoints.server import ReportingServer, create_server
-from tests.conftest import RunningLedger, start_ledger, stop_ledger
+from tests.conftest import RunningLedger, ledger_service_config, start_ledger, stop_ledger
 from tests.ledger_client import open_request, payout
 from tests.members_feed import enrolled, publish_member_events
 from tests.support import Keys, NatsServer, channel, keys_for
@@ -172,15 +172,8 @@ async def reporting(ledger: RunningLedger, tmp_path: Path) -> AsyncIterator[Runn
 @pytest.fixture
 async def sqlite_ledger(tmp_path: Path, nats_server: NatsServer) -> AsyncIterator[RunningLedger]:
     """A ledger on SQLite, whatever store the ``ledger`` fixture is given."""
-    config = ServiceConfig(
-        service="ledger",
-        port=0,
-        data_dir=tmp_path,
-        nats_url=nats_server.url,
-        store=StoreConfig(kind="sqlite", sqlite_path=tmp_path / "ledger" / "events.sqlite"),
-        shutdown_grace_seconds=0.5,
-    )
-    running = await start_ledger(config)
+    sqlite = StoreConfig(kind="sqlite", sqlite_path=tmp_path / "ledger" / "events.sqlite")
+    running = await start_ledger(ledger_service_config(tmp_path, nats_server.url, sqlite))
     yield running
     await stop_ledger(running)
 

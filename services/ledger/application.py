@@ -539,13 +539,13 @@ class CommandWriter:
     inline_rows = 64
 
     # Under load (a group ended less than ``busy_seconds`` ago), a group of
-    # fewer than ``gather_rows`` rows waits ``linger_seconds`` for more commands
-    # before it runs. Each group costs a store commit (an fsync of the log on
-    # SQLite; a round trip and a commit on PostgreSQL), a log and a pass through
-    # the writer whatever its size: with 32 unary clients, groups of ~4 payouts
-    # spent more on that than on the payouts (a group of one took ~4.5 times
-    # the CPU per payout of a group of 16). A command that finds the writer
-    # idle runs at once.
+    # fewer than ``gather_rows`` rows (a queued command counted as one) waits
+    # ``linger_seconds`` for more commands before it runs. Each group costs a
+    # store commit (an fsync of the log on SQLite; a round trip and a commit on
+    # PostgreSQL), a log and a pass through the writer whatever its size: with
+    # 32 unary clients, groups of ~4 payouts spent more on that than on the
+    # payouts (a group of one took ~4.5 times the CPU per payout of a group of
+    # 16). A command that finds the writer idle runs at once.
     linger_seconds = 0.002
     busy_seconds = 0.005
     gather_rows = 16
