@@ -982,6 +982,21 @@ def print_table(report: Report, args: argparse.Namespace) -> None:
     if cpu_lines:
         print("CPU during each figure, in cores (1.00 = one core busy):")
         print("\n".join(cpu_lines))
+        per_item = [
+            f"  {key}. " + ", ".join(f"{k} {v:.0f}" for k, v in spent.items())
+            for key in ("a", "b", "c", "d")
+            if (spent := cpu_per_item(report.figures.get(key)))
+        ]
+        print("CPU per message, request or payout, in microseconds (all cores):")
+        print("\n".join(per_item))
+        budget = batch_budget(report)
+        if budget is not None:
+            allowed, spent_us = budget
+            print(
+                f"(for d/a >= {TARGET_BATCH:.2f} on {os.cpu_count()} cpus, a batched payout may "
+                f"cost at most {allowed:.0f} us of CPU in all processes together, the "
+                f"benchmark's client included; this run's cost {spent_us:.0f} us)"
+            )
     print()
     targets = (("c/b", "c", "b", TARGET_UNARY), ("d/a", "d", "a", TARGET_BATCH))
     for name, top, bottom, target in targets:
@@ -990,6 +1005,33 @@ def print_table(report: Report, args: argparse.Namespace) -> None:
             continue
         verdict = "meets" if ratio >= target else "BELOW"
         print(f"ratio {name} = {ratio:.2f}   (target >= {target:.2f}: {verdict})")
+
+
+# Sub-totals in Figure.cpu: counted already under their own processes.
+_PARTS = ("server loop thread", "ledger total")
+
+
+def cpu_per_item(fig: Figure | None) -> dict[str, float]:
+    """Microseconds of CPU per message, request or payout of ``fig``, by process,
+    with their sum (``all``)."""
+    if fig is None or not fig.cpu or fig.rate <= 0:
+        return {}
+    out = {k: v * 1e6 / fig.rate for k, v in fig.cpu.items()}
+    out["all"] = sum(v for k, v in out.items() if k not in _PARTS)
+    return out
+
+
+def batch_budget(report: Report) -> tuple[float, float] | None:
+    """(the CPU a batched payout may cost, in all processes together, for d/a to
+    reach its target on this machine's cores at a's rate; what it cost in d), in
+    microseconds. All cores busy with nothing else is the best case: above the
+    allowance, the target cannot be met on these cores, whatever the concurrency."""
+    a, d = report.figures.get("a"), report.figures.get("d")
+    spent = cpu_per_item(d)
+    if a is None or a.rate <= 0 or not spent:
+        return None
+    allowed = (os.cpu_count() or 1) * 1e6 / (TARGET_BATCH * a.rate)
+    return allowed, spent["all"]
 
 
 def as_json(report: Report, args: argparse.Namespace) -> dict[str, Any]:
@@ -1006,6 +1048,14 @@ def as_json(report: Report, args: argparse.Namespace) -> dict[str, Any]:
         ratio = report.ratio(top, bottom)
         if ratio is not None:
             out["ratios"][name] = round(ratio, 3)
+    out["cpu_us_per_item"] = {
+        key: {k: round(v, 1) for k, v in spent.items()}
+        for key in ("a", "b", "c", "d")
+        if (spent := cpu_per_item(report.figures.get(key)))
+    }
+    budget = batch_budget(report)
+    if budget is not None:
+        out["batch_cpu_budget_us"] = {"allowed": round(budget[0], 1), "spent": round(budget[1], 1)}
     return out
 
 

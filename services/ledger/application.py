@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
+import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -144,7 +145,10 @@ class LedgerApplication(ClaimsService, Application[UUID]):
         self.catch_up()
 
     def close(self) -> None:
-        self._recorded_log.flush()
+        # Not while the interpreter shuts down (an application never closed is
+        # closed by its __del__ then), when logging can no longer import.
+        if not sys.is_finalizing():
+            self._recorded_log.flush()
         super().close()
 
     # -- the book -------------------------------------------------------------------

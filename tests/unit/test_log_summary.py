@@ -70,3 +70,33 @@ def test_the_ledger_writes_what_it_recorded_when_it_closes(tmp_path: Any) -> Non
     assert recorded[0] == {"count": 1, "groups": 1}
     assert sum(line["count"] for line in recorded) == 4
     assert sum(line["groups"] for line in recorded) == 3
+
+
+def test_a_ledger_never_closed_exits_without_an_error(tmp_path: Any) -> None:
+    """An application left to the interpreter's shutdown (a script, a test) is
+    closed by its __del__ then: the summary it still holds is not written, as
+    logging can no longer import, rather than failing with an ignored error."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    script = (
+        "from benefits_platform.config import StoreConfig\n"
+        "from benefits_platform.eventstore import eventsourcing_env\n"
+        "from ledger.application import LedgerApplication\n"
+        "from pathlib import Path\n"
+        "from tests.unit.ledger_helpers import enroll, open_cmd, pay\n"
+        f"store = StoreConfig(sqlite_path=Path({str(tmp_path / 'e.sqlite')!r}))\n"
+        "app = LedgerApplication(eventsourcing_env(store))\n"
+        "enroll(app, 'M1')\n"
+        "app.execute([open_cmd()])\n"
+        "app.execute([pay('p1', amount=100)])\n"  # within the second: summed, not yet written
+    )
+    env = {"PYTHONPATH": f"{root / 'services'}:{root}", "PATH": "/usr/bin:/bin"}
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Exception ignored" not in done.stderr, done.stderr
+    assert "entries.recorded" in done.stdout + done.stderr  # the first group's line
