@@ -984,8 +984,7 @@ def print_table(report: Report, args: argparse.Namespace) -> None:
         print("\n".join(cpu_lines))
         per_item = [
             f"  {key}. " + ", ".join(f"{k} {v:.0f}" for k, v in spent.items())
-            for key in ("a", "b", "c", "d")
-            if (spent := cpu_per_item(report.figures.get(key)))
+            for key, spent in cpu_per_items(report).items()
         ]
         print("CPU per message, request or payout, in microseconds (all cores):")
         print("\n".join(per_item))
@@ -1021,6 +1020,15 @@ def cpu_per_item(fig: Figure | None) -> dict[str, float]:
     return out
 
 
+def cpu_per_items(report: Report) -> dict[str, dict[str, float]]:
+    """cpu_per_item of each figure measured, by figure key."""
+    return {
+        key: spent
+        for key in ("a", "b", "c", "d")
+        if (spent := cpu_per_item(report.figures.get(key)))
+    }
+
+
 def batch_budget(report: Report) -> tuple[float, float] | None:
     """(the CPU a batched payout may cost, in all processes together, for d/a to
     reach its target on this machine's cores at a's rate; what it cost in d), in
@@ -1050,8 +1058,7 @@ def as_json(report: Report, args: argparse.Namespace) -> dict[str, Any]:
             out["ratios"][name] = round(ratio, 3)
     out["cpu_us_per_item"] = {
         key: {k: round(v, 1) for k, v in spent.items()}
-        for key in ("a", "b", "c", "d")
-        if (spent := cpu_per_item(report.figures.get(key)))
+        for key, spent in cpu_per_items(report).items()
     }
     budget = batch_budget(report)
     if budget is not None:

@@ -92,8 +92,10 @@ class Summary:
             self.flush()
 
     def flush(self) -> None:
-        """Write what was added since the last line, if anything."""
-        if self._counts:
+        """Write what was added since the last line, if anything; nothing while
+        the interpreter shuts down (an owner never closed is closed by its
+        __del__ then, when logging can no longer import)."""
+        if self._counts and not sys.is_finalizing():
             counts, self._counts = self._counts, {}
             self.logger.info(self.event, **counts)
             self._written = self.clock()

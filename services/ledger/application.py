@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
-import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -145,10 +144,7 @@ class LedgerApplication(ClaimsService, Application[UUID]):
         self.catch_up()
 
     def close(self) -> None:
-        # Not while the interpreter shuts down (an application never closed is
-        # closed by its __del__ then), when logging can no longer import.
-        if not sys.is_finalizing():
-            self._recorded_log.flush()
+        self._recorded_log.flush()
         super().close()
 
     # -- the book -------------------------------------------------------------------
