@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import functools
 import sys
 import uuid
@@ -29,7 +30,6 @@ from typing import Any, TypeVar
 
 import grpc
 import nats.errors
-import structlog
 from eventsourcing.persistence import InterfaceError as PersistenceInterfaceError
 from eventsourcing.persistence import OperationalError as PersistenceOperationalError
 from nats.js.errors import ServiceUnavailableError
@@ -72,13 +72,11 @@ def metadata_value(context: grpc.aio.ServicerContext, key: str) -> str:
     return ""
 
 
-def _bind(name: str, context: grpc.aio.ServicerContext) -> None:
+def _bind(name: str, context: grpc.aio.ServicerContext) -> contextvars.Token[Any]:
     # The caller itself is bound by authentication (benefits_platform.auth),
     # before the call reaches here; no metadata entry can set it.
     request_id = metadata_value(context, REQUEST_ID_HEADER) or uuid.uuid4().hex
-    structlog.contextvars.bind_contextvars(
-        rpc=name, request_id=request_id, caller=identity.current().id
-    )
+    return logs.bind_call(name, request_id, identity.current().id)
 
 
 def details(message: str) -> str:
@@ -137,7 +135,7 @@ def rpc_as(name: str) -> Callable[[Handler[Req, Resp]], Handler[Req, Resp]]:
 def _rpc(method: Handler[Req, Resp], name: str) -> Handler[Req, Resp]:
     @functools.wraps(method)
     async def wrapper(self: Any, request: Req, context: grpc.aio.ServicerContext) -> Resp:
-        _bind(name, context)
+        bound = _bind(name, context)
         try:
             return await method(self, request, context)
         except grpc.aio.AbortError:
@@ -146,7 +144,7 @@ def _rpc(method: Handler[Req, Resp], name: str) -> Handler[Req, Resp]:
             await abort_for(context, error)
             raise  # abort raises; this line is for type checkers
         finally:
-            structlog.contextvars.unbind_contextvars("rpc", "request_id", "caller")
+            logs.unbind_call(bound)
 
     return wrapper
 
@@ -159,7 +157,7 @@ def rpc_stream(method: StreamHandler[Req, Resp]) -> StreamHandler[Req, Resp]:
     async def wrapper(
         self: Any, request: Req, context: grpc.aio.ServicerContext
     ) -> AsyncIterator[Resp]:
-        _bind(name, context)
+        bound = _bind(name, context)
         try:
             async for item in method(self, request, context):
                 yield item
@@ -169,7 +167,7 @@ def rpc_stream(method: StreamHandler[Req, Resp]) -> StreamHandler[Req, Resp]:
             await abort_for(context, error)
             raise
         finally:
-            structlog.contextvars.unbind_contextvars("rpc", "request_id", "caller")
+            logs.unbind_call(bound)
 
     return wrapper
 
