@@ -786,6 +786,19 @@ class Trials:
     def rates(self) -> dict[str, list[float]]:
         return {k: [round(f.rate) for f in v] for k, v in self.runs.items()}
 
+    def paired_ratios(self, top: Sequence[str], bottom: str) -> list[float]:
+        """Round by round, the best of the ``top`` figures' trials in that round
+        over ``bottom``'s trial in the same round: a ratio of two figures measured
+        a minute apart, not the best of each from whichever rounds they came."""
+        tops = [self.runs[name] for name in top if name in self.runs]
+        bottoms = self.runs.get(bottom, [])
+        ratios = []
+        for round_no, base in enumerate(bottoms):
+            rates = [runs[round_no].rate for runs in tops if round_no < len(runs)]
+            if rates and base.rate:
+                ratios.append(max(rates) / base.rate)
+        return ratios
+
 
 async def run(
     args: argparse.Namespace, tmp: Path, env: dict[str, str], pg_pid: int | None
@@ -905,6 +918,11 @@ async def run(
             report.extra[name] = {s: round(f.rate) for s, f in found.items() if f is not None}
     report.extra["rounds"] = args.rounds
     report.extra["trials"] = trials.rates()
+    paired = {
+        "c/b": trials.paired_ratios([f"c {shape}"], f"b {shape}"),
+        "d/a": trials.paired_ratios([f"d {c}" for c in args.batch_clients], "a"),
+    }
+    report.extra["ratios_by_round"] = {k: [round(r, 3) for r in v] for k, v in paired.items() if v}
     return report
 
 
@@ -1004,6 +1022,12 @@ def print_table(report: Report, args: argparse.Namespace) -> None:
             continue
         verdict = "meets" if ratio >= target else "BELOW"
         print(f"ratio {name} = {ratio:.2f}   (target >= {target:.2f}: {verdict})")
+    by_round = report.extra.get("ratios_by_round", {})
+    if by_round:
+        rounds = "; ".join(
+            f"{name} " + ", ".join(f"{r:.2f}" for r in ratios) for name, ratios in by_round.items()
+        )
+        print(f"(each round's own ratio, its two figures measured within a minute: {rounds})")
 
 
 # Sub-totals in Figure.cpu: counted already under their own processes.
