@@ -1,13 +1,15 @@
 """structlog, configured once per process: JSON lines on stderr.
 
-The request id travels in contextvars (bound from gRPC metadata by the RPC
-wrapper, carried on NATS headers by the relay). Personal data never goes into
+The request id travels in a context variable (bound from gRPC metadata by the
+RPC wrapper, with the method and the caller: :func:`bind_call`; carried on NATS
+headers by the relay). Personal data never goes into
 a log line: log member ids and entry ids, never names, national ID numbers or
 tokens. Keys named in REDACTED_KEYS are masked as a last line of defence.
 """
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import logging
 import os
@@ -48,10 +50,10 @@ def bind_call(rpc: str, request_id: str, caller: str) -> contextvars.Token[Any]:
 
 
 def unbind_call(token: contextvars.Token[Any]) -> None:
-    try:
+    """Unbind after a call; a streaming call's generator closed from another
+    context (the call's task ended) has nothing left to unbind."""
+    with contextlib.suppress(ValueError):
         _call.reset(token)
-    except ValueError:  # a server-streaming call's generator closed by another task
-        _call.set(None)
 
 
 def _merge_call(_logger: Any, _method: str, event_dict: MutableMapping[str, Any]) -> Any:
@@ -72,7 +74,6 @@ def configure(level: str | None = None) -> None:
     _level = logging.getLevelNamesMapping().get(level_name, logging.INFO)
     structlog.configure(
         processors=[
-            structlog.contextvars.merge_contextvars,
             _merge_call,
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
