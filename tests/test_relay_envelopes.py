@@ -266,6 +266,26 @@ def test_the_envelope_writer_writes_what_the_message_serialises():
     ).SerializeToString(deterministic=True)
 
 
+READY = "t.ready"
+
+
+async def live_subscription(listener: Any, publisher: Any, subject: str) -> Any:
+    """A core subscription known to be in place on the server: a probe from
+    ``publisher`` (on READY, which ``subject`` must match) has come through it.
+    ``listener.flush()`` is no such proof: nats-py 2.16 writes a flush's PING
+    straight to the socket, ahead of a SUB still queued for its flusher task, so
+    the PONG can come back before the server has the subscription (messages
+    published meanwhile reach no one; ~1 run in 10 here)."""
+    sub = await listener.subscribe(subject)
+    while True:
+        await publisher.publish(READY, b"")
+        try:
+            if (await sub.next_msg(timeout=0.2)).subject == READY:
+                return sub
+        except nats.errors.TimeoutError:
+            continue
+
+
 async def test_core_publishes_queued_together_arrive_as_client_publishes(nats_server, nc):
     """The relay's batch of core publishes, written to the connection at once,
     reaches subscribers exactly as nats-py's Client.publish of each message
@@ -273,8 +293,7 @@ async def test_core_publishes_queued_together_arrive_as_client_publishes(nats_se
     received: list[Any] = []
     listener = await nats.connect(nats_server.url)
     try:
-        sub = await listener.subscribe("t.>")
-        await listener.flush()
+        sub = await live_subscription(listener, nc, "t.>")
         messages: list[Outgoing] = [
             (
                 f"x.v1.Event{i}",
@@ -301,7 +320,9 @@ async def test_core_publishes_queued_together_arrive_as_client_publishes(nats_se
             await nc.publish(f"t.client.{subject}", payload, headers=headers)
         await nc.flush()
         while len(received) < 2 * len(messages):
-            received.append(await sub.next_msg(timeout=30))
+            msg = await sub.next_msg(timeout=30)
+            if msg.subject != READY:  # a late probe
+                received.append(msg)
     finally:
         await listener.close()
     together = [(m.subject[len("t.together.") :], m.data, m.headers) for m in received[:39]]
